@@ -1,0 +1,1 @@
+"""baselines: SB3 agents against any agentenvs env x reward shaper, experiment grids and paper-ready reports."""

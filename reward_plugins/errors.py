@@ -1,0 +1,29 @@
+"""Exceptions raised by reward_plugins. Each says what was wrong and what to do about it."""
+from __future__ import annotations
+
+
+class RewardPluginError(Exception):
+    """Base class of every error reward_plugins raises on purpose."""
+
+
+class UnknownShaperError(RewardPluginError, KeyError):
+    """``make_shaper`` was given a name nobody registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingInputError(RewardPluginError, ValueError):
+    """A shaper declares an input that the wrapped env cannot provide."""
+
+
+class NonFiniteRewardError(RewardPluginError, FloatingPointError):
+    """A shaper returned NaN or inf."""
+
+
+class ShaperConfigError(RewardPluginError, ValueError):
+    """A shaper, composition or schedule was configured with invalid values."""
+
+
+class MissingDependencyError(RewardPluginError, ImportError):
+    """An optional dependency is missing; the message names the extra to install."""

@@ -1,0 +1,72 @@
+"""Shapers by name, so configs and the CLI can say ``"rnd"`` instead of importing classes.
+
+Built-in shapers are listed as ``"module:Class"`` strings and imported on first use; third-party
+packages register theirs under the entry-point group ``reward_plugins.shapers``
+(``name = "package.module:Class"``) or call :func:`register_shaper` directly.
+"""
+from __future__ import annotations
+
+import importlib
+from importlib.metadata import entry_points
+from typing import Any, Callable, TypeVar
+
+from .base import RewardShaper
+from .errors import UnknownShaperError
+
+ENTRY_POINT_GROUP = "reward_plugins.shapers"
+
+#: Built-in shapers: name -> "module:Class". One line per shaper; modules import lazily.
+BUILTIN_SHAPERS: dict[str, str] = {}
+
+_registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)
+_entry_points_loaded = False
+
+S = TypeVar("S", bound=type[RewardShaper])
+
+
+def register_shaper(name: str) -> Callable[[S], S]:
+    """Class decorator: make ``make_shaper(name)`` build this shaper."""
+
+    def decorate(cls: S) -> S:
+        cls.name = name
+        _registered[name] = cls
+        return cls
+
+    return decorate
+
+
+def _load_entry_points() -> None:
+    global _entry_points_loaded
+    if _entry_points_loaded:
+        return
+    _entry_points_loaded = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        _registered.setdefault(ep.name, ep.value)
+
+
+def shaper_class(name: str) -> type[RewardShaper]:
+    """The class registered under ``name``."""
+    _load_entry_points()
+    if name not in _registered:
+        raise UnknownShaperError(
+            f"no shaper named {name!r}; available: {', '.join(available_shapers())}. "
+            f"Third-party shapers register with @register_shaper or the {ENTRY_POINT_GROUP!r} entry-point group."
+        )
+    target = _registered[name]
+    if isinstance(target, str):
+        module, _, attr = target.partition(":")
+        target = getattr(importlib.import_module(module), attr)
+        target.name = name
+        _registered[name] = target
+    return target
+
+
+def make_shaper(name: str, **kwargs: Any) -> RewardShaper:
+    """Build the shaper registered under ``name`` with ``kwargs``."""
+    return shaper_class(name)(**kwargs)
+
+
+def available_shapers() -> list[str]:
+    """Every registered shaper name, sorted."""
+    _load_entry_points()
+    return sorted(_registered)
