@@ -1,0 +1,338 @@
+"""The single Sokoban env: a thin :class:`gymnasium.Env` shell over :mod:`.rules`."""
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from ..errors import ConfigError, InvalidActionError
+from .actions import parse_text_action, text_action_space
+from .constants import (
+    ACTION_NAMES,
+    IS_BOX_NP,
+    IS_GOAL_NP,
+    NOOP,
+    NUM_ACTIONS,
+    NUM_TILES,
+    OBS_MODES,
+    REWARD_MODES,
+    TILE_SIZE,
+    TILE_TO_XSB,
+    WALL,
+    flat_deltas,
+)
+from .deadlock import deadlocked_after_push
+from .generator import check_generator_args, generate_level
+from .level import Level, LevelSource, load_levels, parse_xsb
+from .pool import CompiledLevel, LevelGenerator, LevelPool, compile_level
+from .render import HumanViewer, grid_to_rgb, grid_to_xsb, paint_cells
+from .rules import step_scalar
+
+RENDER_MODES = ("rgb_array", "human", "ansi")
+
+REWARD_STATE_DOC = """\
+class SokobanRewardState:  # env.unwrapped.reward_state(); vector envs add a leading batch axis [B]
+    player: int64[2]            # (row, col) of the player; row 0 is the top wall row
+    boxes: int64[N, 2]          # (row, col) of each box, row-major order; N = boxes in the level (vector: max over levels, padded with -1)
+    goals: int64[N, 2]          # (row, col) of each goal, row-major order (padded like boxes)
+    box_on_goal: bool[N]        # boxes[i] stands on a goal (False for padding)
+    boxes_on_target: int64[]    # number of boxes on goals
+    num_boxes: int64[]          # boxes in the level
+    walls: bool[H, W]           # True on walls (the level is padded with walls to the room shape H x W)
+    dead_squares: bool[H, W]    # floor cells from which a box can never reach a goal
+    deadlock: bool[]            # some box can provably never reach a goal (dead square or frozen 2x2 block)
+    solved: bool[]              # all boxes on goals
+    steps: int64[]              # steps taken in this episode
+    max_steps: int64[]          # the episode is truncated when steps reaches this
+"""
+
+
+def check_config(dim_room: tuple[int, int], max_steps: int, obs_mode: str, reward_mode: str,
+                 render_mode: str | None, levels: Any, generator: Any) -> tuple[int, int]:
+    """Validate the constructor arguments shared by the single and vector envs; return the room shape."""
+    if len(tuple(dim_room)) != 2 or min(dim_room) < 3:
+        raise ConfigError(f"dim_room must be (height, width) with both >= 3, got {dim_room!r}")
+    if max_steps < 1:
+        raise ConfigError(f"max_steps must be >= 1, got {max_steps}")
+    if obs_mode not in OBS_MODES:
+        raise ConfigError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
+    if reward_mode not in REWARD_MODES:
+        raise ConfigError(f"reward_mode must be one of {tuple(REWARD_MODES)}, got {reward_mode!r}")
+    if render_mode is not None and render_mode not in RENDER_MODES:
+        raise ConfigError(f"render_mode must be None or one of {RENDER_MODES}, got {render_mode!r}")
+    if levels is not None and generator is not None:
+        raise ConfigError("pass either levels or generator, not both")
+    return int(dim_room[0]), int(dim_room[1])
+
+
+def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Space:
+    """Observation space of one env for ``obs_mode`` in a room of ``shape``."""
+    height, width = shape
+    if obs_mode == "grid":
+        return spaces.Box(0, NUM_TILES - 1, (height, width), np.uint8)
+    if obs_mode == "onehot":
+        return spaces.Box(0, 1, (NUM_TILES, height, width), np.uint8)
+    if obs_mode == "rgb":
+        return spaces.Box(0, 255, (height * TILE_SIZE, width * TILE_SIZE, 3), np.uint8)
+    return spaces.Text(max_length=height * (width + 1), min_length=1, charset="".join(TILE_TO_XSB) + "\n")
+
+
+def default_generator(dim_room: tuple[int, int], num_boxes: int, min_pushes: int) -> LevelGenerator:
+    """The procedural task distribution (:func:`.generator.generate_level`) as a ``(rng) -> Level`` callable."""
+    check_generator_args(tuple(dim_room), num_boxes, min_pushes)
+    return functools.partial(generate_level, dim_room=tuple(dim_room), num_boxes=num_boxes, min_pushes=min_pushes)
+
+
+class SokobanEnv(gym.Env):
+    """Sokoban: push every box onto a goal.
+
+    ## Description
+    The player walks in a walled room and pushes boxes, one at a time, onto goals. Boxes
+    cannot be pulled, so a box pushed into a corner off a goal is stuck forever (a
+    *deadlock*, reported in ``info``). Levels are generated procedurally (random room, then
+    reverse play from the solved position, so every level is solvable) or read from XSB /
+    Boxoban files.
+
+    ## Action Space
+    ``Discrete(4)``: 0 up, 1 down, 2 left, 3 right. Walking into a box pushes it if the cell
+    behind it is floor or goal. An integer outside 0..3 raises
+    :class:`~agentenvs.errors.InvalidActionError`. With ``obs_mode="text"`` the action space
+    is a ``Text`` space: "up", "down", "left" or "right" in any case, surrounded by whitespace
+    or wrapped in ``<answer>...</answer>``; any other text is a no-op with
+    ``info["action_is_valid"] = False``.
+
+    ## Observation Space
+    - ``"grid"``: ``Box(0, 6, (H, W), uint8)`` tile codes: 0 wall, 1 floor, 2 goal,
+      3 box on goal, 4 box, 5 player, 6 player on goal.
+    - ``"onehot"``: ``Box(0, 1, (7, H, W), uint8)``, one channel per tile code.
+    - ``"rgb"``: ``Box(0, 255, (16 H, 16 W, 3), uint8)``, 16-pixel sprites.
+    - ``"text"``: ``Text``, the level in XSB (``#`` wall, `` `` floor, ``.`` goal, ``$`` box,
+      ``*`` box on goal, ``@`` player, ``+`` player on goal), rows joined by newlines.
+
+    ``(H, W)`` is ``dim_room``; smaller levels are centred and padded with walls.
+    ``env.unwrapped.reward_state()`` returns the structured state described by
+    ``env.unwrapped.reward_state_doc``.
+
+    ## Starting State
+    A level drawn with the env's seeded RNG: from ``levels`` when given, else from
+    ``generator(rng)``, else a fresh procedural level of ``dim_room`` with ``num_boxes`` boxes.
+    ``reset(options={"level": xsb_or_Level})`` starts from a given level instead.
+
+    ## Rewards
+    - ``"sparse"`` (default): 1.0 on the step that puts the last box on a goal, else 0.0.
+    - ``"gym-sokoban"``: -0.1 per step, +1.0 for a box pushed onto a goal, -1.0 for one pushed
+      off a goal, +10.0 on solving.
+
+    ## Episode End
+    - Termination: every box is on a goal (``info["is_success"]``).
+    - Truncation: ``max_steps`` steps without solving. A deadlock does not end the episode.
+
+    Every ``info`` (reset and step) has the keys ``boxes_on_target`` (int), ``is_success``,
+    ``deadlock``, ``action_is_valid`` (bool) and ``steps`` (int).
+
+    ## Arguments
+    - ``dim_room=(10, 10)``: room shape, walls included.
+    - ``num_boxes=3``, ``min_pushes=0``: procedural levels only (unused with ``levels`` or
+      ``generator``): boxes per level, and the minimum pushes a level's solution needs.
+    - ``max_steps=120``: truncation limit.
+    - ``obs_mode="grid"``: ``"grid"``, ``"onehot"``, ``"rgb"`` or ``"text"``.
+    - ``levels=None``: XSB text, a list of XSB texts / :class:`~.level.Level`, or a path to an
+      ``.xsb`` or Boxoban file.
+    - ``reward_mode="sparse"``: ``"sparse"`` or ``"gym-sokoban"``.
+    - ``render_mode=None``: ``"rgb_array"``, ``"human"`` (pygame window) or ``"ansi"`` (XSB).
+    - ``generator=None``: a callable ``(numpy.random.Generator) -> Level`` replacing the
+      procedural generator.
+
+    ## Version History
+    - v0: initial version.
+    """
+
+    metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
+    reward_state_doc = REWARD_STATE_DOC
+
+    def __init__(
+        self,
+        dim_room: tuple[int, int] = (10, 10),
+        num_boxes: int = 3,
+        max_steps: int = 120,
+        obs_mode: str = "grid",
+        levels: LevelSource | None = None,
+        reward_mode: str = "sparse",
+        min_pushes: int = 0,
+        render_mode: str | None = None,
+        generator: LevelGenerator | None = None,
+    ):
+        self._shape = check_config(dim_room, max_steps, obs_mode, reward_mode, render_mode, levels, generator)
+        self.max_steps = int(max_steps)
+        self.obs_mode = obs_mode
+        self.reward_mode = reward_mode
+        self.render_mode = render_mode
+        self._pool = LevelPool(load_levels(levels), self._shape) if levels is not None else None
+        self._generator = generator
+        if levels is None and generator is None:
+            self._generator = default_generator(self._shape, num_boxes, min_pushes)
+        self._width = self._shape[1]
+        self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
+        self.observation_space = make_observation_space(obs_mode, self._shape)
+        deltas = flat_deltas(self._width)
+        if obs_mode == "text":
+            self.action_space = text_action_space()
+            self._deltas: dict[Any, int] = {name: deltas[i] for i, name in enumerate(ACTION_NAMES)}
+        else:
+            self.action_space = spaces.Discrete(NUM_ACTIONS)
+            self._deltas = {i: deltas[i] for i in range(NUM_ACTIONS)}
+        self._noop = deltas[NOOP]
+        self._eye = np.eye(NUM_TILES, dtype=np.uint8)
+        self._viewer: HumanViewer | None = None
+        self._level: CompiledLevel | None = None
+
+    # -- episode ---------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        super().reset(seed=seed)
+        if options and options.get("level") is not None:
+            level = options["level"]
+            self._level = compile_level(parse_xsb(level) if isinstance(level, str) else level, self._shape)
+        elif self._pool is not None:
+            self._level = self._pool.compiled[int(self.np_random.integers(len(self._pool)))]
+        else:
+            self._level = compile_level(self._generator(self.np_random), self._shape)
+        level = self._level
+        self._state = bytearray(level.grid.tobytes())
+        self._grid = np.frombuffer(self._state, dtype=np.uint8).reshape(self._shape)
+        self._dead = level.dead.tobytes()
+        self._player = level.player
+        self._num_boxes = level.num_boxes
+        self._on_target = level.boxes_on_target
+        self._deadlock = level.deadlock
+        self._steps = 0
+        self._frame = grid_to_rgb(level.grid) if self.obs_mode == "rgb" else None
+        info = {
+            "boxes_on_target": self._on_target,
+            "is_success": self._on_target == self._num_boxes,
+            "deadlock": self._deadlock,
+            "action_is_valid": True,
+            "steps": 0,
+        }
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), info
+
+    def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
+        try:
+            delta = self._deltas[action]
+            valid = True
+        except (KeyError, TypeError):
+            delta, valid = self._decode(action)
+        old = self._player
+        player, box, change = step_scalar(self._state, old, delta)
+        self._player = player
+        self._steps += 1
+        if box >= 0:
+            self._on_target += change
+            if not self._deadlock:
+                self._deadlock = deadlocked_after_push(self._state, self._dead, box, self._width)
+            if self._frame is not None:
+                paint_cells(self._frame, self._state, (old, player, box), self._width)
+        elif self._frame is not None and player != old:
+            paint_cells(self._frame, self._state, (old, player), self._width)
+        solved = self._on_target == self._num_boxes
+        reward = self._step_reward + self._box_reward * change + (self._solve_reward if solved else 0.0)
+        info = {
+            "boxes_on_target": self._on_target,
+            "is_success": solved,
+            "deadlock": self._deadlock,
+            "action_is_valid": valid,
+            "steps": self._steps,
+        }
+        if self.render_mode == "human":
+            self.render()
+        return self._observe(), reward, solved, not solved and self._steps >= self.max_steps, info
+
+    def _decode(self, action: Any) -> tuple[int, bool]:
+        """Slow path of :meth:`step`: text to parse, numpy integer arrays, or an invalid action."""
+        if self.obs_mode == "text":
+            if not isinstance(action, str):
+                raise InvalidActionError(
+                    f"text-mode Sokoban takes a string action (one of {ACTION_NAMES}), got {type(action).__name__}"
+                )
+            index = parse_text_action(action)
+            return (self._noop, False) if index is None else (self._deltas[ACTION_NAMES[index]], True)
+        if isinstance(action, np.ndarray) and action.size == 1 and np.issubdtype(action.dtype, np.integer):
+            key = int(action.reshape(()))
+            if key in self._deltas:
+                return self._deltas[key], True
+        raise InvalidActionError(
+            f"invalid Sokoban action {action!r}: allowed values are integers 0..{NUM_ACTIONS - 1} "
+            f"({', '.join(f'{i}={name}' for i, name in enumerate(ACTION_NAMES))})"
+        )
+
+    def _observe(self) -> Any:
+        if self.obs_mode == "grid":
+            return self._grid.copy()
+        if self.obs_mode == "rgb":
+            return self._frame.copy()
+        if self.obs_mode == "onehot":
+            return self._eye[:, self._grid]
+        return self.to_xsb()
+
+    # -- structured state ------------------------------------------------------------------
+    def to_xsb(self) -> str:
+        """The current position as standard XSB text (the level's own size, without padding)."""
+        return grid_to_xsb(self._grid, self._level.window)
+
+    def current_level(self) -> Level:
+        """The current position as a :class:`~.level.Level` (the level's own size)."""
+        return parse_xsb(self.to_xsb())
+
+    def reward_state(self) -> dict[str, np.ndarray]:
+        """Privileged state for reward functions; fields, units and shapes in :attr:`reward_state_doc`."""
+        grid = self._grid
+        boxes = np.argwhere(IS_BOX_NP[grid])
+        return {
+            "player": np.array(divmod(self._player, self._width), dtype=np.int64),
+            "boxes": boxes,
+            "goals": np.argwhere(IS_GOAL_NP[grid]),
+            "box_on_goal": IS_GOAL_NP[grid[boxes[:, 0], boxes[:, 1]]],
+            "boxes_on_target": np.array(self._on_target, dtype=np.int64),
+            "num_boxes": np.array(self._num_boxes, dtype=np.int64),
+            "walls": grid == WALL,
+            "dead_squares": self._level.dead.copy(),
+            "deadlock": np.array(self._deadlock),
+            "solved": np.array(self._on_target == self._num_boxes),
+            "steps": np.array(self._steps, dtype=np.int64),
+            "max_steps": np.array(self.max_steps, dtype=np.int64),
+        }
+
+    # -- rendering ---------------------------------------------------------------------------
+    def render(self) -> np.ndarray | str | None:
+        if self.render_mode is None:
+            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array', 'ansi' or 'human'")
+            return None
+        if self.render_mode == "ansi":
+            return self.to_xsb()
+        frame = self._frame.copy() if self._frame is not None else grid_to_rgb(self._grid)
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._viewer is None:
+            self._viewer = HumanViewer(fps=self.metadata["render_fps"])
+        self._viewer.show(frame)
+        return None
+
+    def close(self) -> None:
+        if self._viewer is not None:
+            self._viewer.close()
+            self._viewer = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["_viewer"] = None
+        state.pop("_grid", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if "_state" in state:
+            self._grid = np.frombuffer(self._state, dtype=np.uint8).reshape(self._shape)

@@ -1,0 +1,218 @@
+"""Multi-agent Sokoban: several players push boxes in one room (a PettingZoo ``ParallelEnv``)."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from pettingzoo import ParallelEnv
+
+from ..errors import ConfigError
+from .constants import IS_FREE, NOOP, NUM_ACTIONS, NUM_TILES, PLAYER_ENTERS, REWARD_MODES, flat_deltas
+from .deadlock import deadlocked_after_push
+from .generator import generate_level
+from .pool import compile_level
+from .render import HumanViewer, grid_to_rgb, grid_to_xsb
+from .rules import step_scalar
+
+
+def parallel_env(
+    dim_room: tuple[int, int] = (8, 8),
+    num_boxes: int = 2,
+    num_agents: int = 2,
+    max_steps: int = 120,
+    render_mode: str | None = None,
+    reward_mode: str = "sparse",
+) -> "SokobanMultiEnv":
+    """Build the multi-agent Sokoban :class:`SokobanMultiEnv` (PettingZoo parallel API)."""
+    return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode)
+
+
+class SokobanMultiEnv(ParallelEnv):
+    """Multi-agent Sokoban: ``num_agents`` players share one room and one team reward.
+
+    ## Description
+    A procedural single-player level (solvable, see :mod:`.generator`) with extra players
+    placed on free floor. Players are obstacles to each other: nobody walks into another
+    player or pushes a box into one. Moves are applied one agent at a time in the fixed
+    order of ``possible_agents`` each step, so conflicts resolve deterministically (the
+    first agent in that order wins a contested cell).
+
+    ## Action Space
+    ``Discrete(5)`` per agent: 0 up, 1 down, 2 left, 3 right, 4 no-op.
+
+    ## Observation Space
+    A dict per agent, as PettingZoo's classic envs have:
+    - ``"observation"``: ``Box(0, 6, (2, H, W), uint8)``; channel 0 is the tile grid of
+      :class:`~.env.SokobanEnv` (every player drawn as a player tile), channel 1 marks the
+      observing agent with 1 and the other players with 2.
+    - ``"action_mask"``: ``Box(0, 1, (5,), int8)``, 1 for moves that can succeed against the
+      current position (the no-op always can).
+
+    ## Starting State
+    A fresh level from the env's RNG, seeded by ``reset(seed=...)``.
+
+    ## Rewards
+    Shared by all agents, with the single env's ``reward_mode`` ("sparse": 1.0 on solving;
+    "gym-sokoban": -0.1 per step, +/-1.0 per box onto/off a goal, +10.0 on solving).
+
+    ## Episode End
+    Every agent terminates when all boxes are on goals and truncates after ``max_steps``.
+    Infos carry the single env's keys (``action_is_valid`` is the agent's own mask entry).
+
+    ## Arguments
+    ``dim_room=(8, 8)``, ``num_boxes=2``, ``num_agents=2``, ``max_steps=120``,
+    ``render_mode`` in ``{"rgb_array", "ansi", "human"}``, ``reward_mode="sparse"``.
+
+    ## Version History
+    - v0: initial version.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "ansi", "human"], "name": "sokoban_multi_v0",
+                "is_parallelizable": True, "render_fps": 8}
+
+    def __init__(self, dim_room: tuple[int, int] = (8, 8), num_boxes: int = 2, num_agents: int = 2,
+                 max_steps: int = 120, render_mode: str | None = None, reward_mode: str = "sparse"):
+        if num_agents < 1:
+            raise ConfigError(f"num_agents must be >= 1, got {num_agents}")
+        if reward_mode not in REWARD_MODES:
+            raise ConfigError(f"reward_mode must be one of {tuple(REWARD_MODES)}, got {reward_mode!r}")
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise ConfigError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
+        self._shape = (int(dim_room[0]), int(dim_room[1]))
+        if num_boxes + num_agents > (self._shape[0] - 2) * (self._shape[1] - 2) // 2:
+            raise ConfigError(f"{num_boxes} boxes and {num_agents} agents do not fit a {dim_room} room")
+        self._num_boxes = int(num_boxes)
+        self.max_steps = int(max_steps)
+        self.render_mode = render_mode
+        self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
+        self.possible_agents = [f"player_{i}" for i in range(num_agents)]
+        self.agents: list[str] = []
+        self._deltas = flat_deltas(self._shape[1])
+        self._rng = np.random.default_rng()
+        self._viewer: HumanViewer | None = None
+        height, width = self._shape
+        self._spaces = {
+            agent: (
+                spaces.Dict({
+                    "observation": spaces.Box(0, NUM_TILES - 1, (2, height, width), np.uint8),
+                    "action_mask": spaces.Box(0, 1, (NUM_ACTIONS + 1,), np.int8),
+                }),
+                spaces.Discrete(NUM_ACTIONS + 1),
+            )
+            for agent in self.possible_agents
+        }
+
+    def observation_space(self, agent: str) -> spaces.Dict:
+        return self._spaces[agent][0]
+
+    def action_space(self, agent: str) -> spaces.Discrete:
+        return self._spaces[agent][1]
+
+    # -- episodes ----------------------------------------------------------------------------
+    def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        if seed is not None or not hasattr(self, "_state"):
+            self._rng = np.random.default_rng(seed)
+        level = compile_level(generate_level(self._rng, self._shape, self._num_boxes), self._shape)
+        self._state = bytearray(level.grid.tobytes())
+        self._dead = level.dead.tobytes()
+        free = [cell for cell, tile in enumerate(self._state) if IS_FREE[tile]]
+        extra = self._rng.choice(len(free), size=len(self.possible_agents) - 1, replace=False)
+        self._players = [level.player] + [free[i] for i in sorted(extra.tolist())]
+        for cell in self._players[1:]:
+            self._state[cell] = PLAYER_ENTERS[self._state[cell]]
+        self._on_target = level.boxes_on_target
+        self._deadlock = level.deadlock
+        self._steps = 0
+        self.agents = list(self.possible_agents)
+        valid = {agent: True for agent in self.agents}
+        if self.render_mode == "human":
+            self.render()
+        return self._observations(), self._infos(valid)
+
+    def step(self, actions: dict[str, int]) -> tuple[dict, dict, dict, dict, dict]:
+        change = 0
+        valid: dict[str, bool] = {}
+        for index, agent in enumerate(self.possible_agents):
+            if agent not in self.agents:
+                continue
+            action = int(actions.get(agent, NOOP))
+            if not 0 <= action <= NOOP:
+                raise ConfigError(f"action of {agent} must be in 0..{NOOP} (4 = no-op), got {action}")
+            old = self._players[index]
+            player, box, delta_goals = step_scalar(self._state, old, self._deltas[action])
+            valid[agent] = action == NOOP or player != old
+            self._players[index] = player
+            if box >= 0:
+                change += delta_goals
+                self._on_target += delta_goals
+                self._deadlock = self._deadlock or deadlocked_after_push(self._state, self._dead, box, self._shape[1])
+        self._steps += 1
+        solved = self._on_target == self._num_boxes
+        reward = self._step_reward + self._box_reward * change + (self._solve_reward if solved else 0.0)
+        truncated = not solved and self._steps >= self.max_steps
+        agents = self.agents
+        observations = self._observations()
+        infos = self._infos(valid)
+        rewards = {agent: reward for agent in agents}
+        terminations = {agent: solved for agent in agents}
+        truncations = {agent: truncated for agent in agents}
+        if solved or truncated:
+            self.agents = []
+        if self.render_mode == "human":
+            self.render()
+        return observations, rewards, terminations, truncations, infos
+
+    # -- views -------------------------------------------------------------------------------
+    def _observations(self) -> dict[str, dict[str, np.ndarray]]:
+        grid = np.frombuffer(bytes(self._state), dtype=np.uint8).reshape(self._shape)
+        marks = np.zeros(self._shape[0] * self._shape[1], dtype=np.uint8)
+        marks[self._players] = 2
+        out = {}
+        for index, agent in enumerate(self.possible_agents):
+            if agent not in self.agents:
+                continue
+            channel = marks.copy()
+            channel[self._players[index]] = 1
+            out[agent] = {
+                "observation": np.stack([grid, channel.reshape(self._shape)]),
+                "action_mask": self._mask(self._players[index]),
+            }
+        return out
+
+    def _mask(self, player: int) -> np.ndarray:
+        mask = np.ones(NUM_ACTIONS + 1, dtype=np.int8)
+        for action in range(NUM_ACTIONS):
+            scratch = bytearray(self._state)
+            mask[action] = step_scalar(scratch, player, self._deltas[action])[0] != player
+        return mask
+
+    def _infos(self, valid: dict[str, bool]) -> dict[str, dict[str, Any]]:
+        solved = self._on_target == self._num_boxes
+        return {
+            agent: {"boxes_on_target": self._on_target, "is_success": solved, "deadlock": self._deadlock,
+                    "action_is_valid": valid.get(agent, True), "steps": self._steps}
+            for agent in self.agents
+        }
+
+    def state(self) -> np.ndarray:
+        """The global tile grid ``uint8 [H, W]`` (all players drawn as player tiles)."""
+        return np.frombuffer(bytes(self._state), dtype=np.uint8).reshape(self._shape).copy()
+
+    def render(self) -> np.ndarray | str | None:
+        if self.render_mode is None:
+            return None
+        if self.render_mode == "ansi":
+            return grid_to_xsb(self.state())
+        frame = grid_to_rgb(self.state())
+        if self.render_mode == "rgb_array":
+            return frame
+        if self._viewer is None:
+            self._viewer = HumanViewer(title="agentenvs Sokoban (multi-agent)", fps=self.metadata["render_fps"])
+        self._viewer.show(frame)
+        return None
+
+    def close(self) -> None:
+        if self._viewer is not None:
+            self._viewer.close()
+            self._viewer = None

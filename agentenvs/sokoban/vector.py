@@ -1,0 +1,269 @@
+"""The native Sokoban vector env: the batched rules of :mod:`.rules` over ``num_envs`` rooms."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+from gymnasium.error import ResetNeeded
+from gymnasium.vector import AutoresetMode, VectorEnv
+from gymnasium.vector.utils import batch_space
+
+from ..errors import ConfigError, InvalidActionError
+from .constants import IS_BOX_NP, IS_GOAL_NP, NOOP, NUM_ACTIONS, NUM_TILES, REWARD_MODES, WALL, flat_deltas
+from .deadlock import deadlocked_after_push_batch
+from .env import REWARD_STATE_DOC, check_config, default_generator, make_observation_space
+from .level import LevelSource, load_levels
+from .pool import LevelGenerator, LevelPool
+from .render import grid_to_rgb, grid_to_xsb, paint_cells_batch
+from .rules import step_batch
+
+INFO_KEYS = ("boxes_on_target", "is_success", "deadlock", "action_is_valid", "steps")
+
+
+class SokobanVectorEnv(VectorEnv):
+    """``num_envs`` Sokoban rooms stepped together with numpy; the batched twin of :class:`~.env.SokobanEnv`.
+
+    Same rules, spaces (per env), rewards, info keys and arguments as
+    :class:`~.env.SokobanEnv` (see its docstring), except that ``obs_mode="text"`` and
+    ``render_mode="human"`` are not offered. Build it with
+    ``gym.make_vec("agentenvs/Sokoban-v0", num_envs=N, vectorization_mode="vector_entry_point")``.
+
+    Levels come from a :class:`~.pool.LevelPool`, so a reset is a row copy: the given
+    ``levels``, or ``pool_size`` levels drawn from the generator when the env is first reset
+    with a new seed (``reset(seed=s)`` seeds both the pool and the choice of levels).
+
+    Autoreset follows Gymnasium's default ``AutoresetMode.NEXT_STEP``: the step after an env
+    terminates or truncates resets it (its action is ignored, its reward is 0 and its info is
+    the reset info). ``infos`` holds each key of the single env's info as an array, with the
+    ``_key`` masks Gymnasium adds. ``render()`` returns a ``uint8 [B, 16 H, 16 W, 3]`` batch
+    (``"rgb_array"``) or a tuple of XSB strings (``"ansi"``).
+
+    Parameters
+    ----------
+    num_envs:
+        Number of rooms.
+    pool_size:
+        Levels generated per seed when ``levels`` is not given (default ``max(64, num_envs)``).
+    **others:
+        As for :class:`~.env.SokobanEnv`.
+    """
+
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP}
+    reward_state_doc = REWARD_STATE_DOC
+
+    def __init__(
+        self,
+        num_envs: int = 1,
+        dim_room: tuple[int, int] = (10, 10),
+        num_boxes: int = 3,
+        max_steps: int = 120,
+        obs_mode: str = "grid",
+        levels: LevelSource | None = None,
+        reward_mode: str = "sparse",
+        min_pushes: int = 0,
+        render_mode: str | None = None,
+        generator: LevelGenerator | None = None,
+        pool_size: int | None = None,
+    ):
+        shape = check_config(dim_room, max_steps, obs_mode, reward_mode, render_mode, levels, generator)
+        if obs_mode == "text":
+            raise ConfigError("the native Sokoban vector env has no text mode; use vectorization_mode='sync'")
+        if render_mode == "human":
+            raise ConfigError("the native Sokoban vector env renders 'rgb_array' or 'ansi', not 'human'")
+        if num_envs < 1:
+            raise ConfigError(f"num_envs must be >= 1, got {num_envs}")
+        self.num_envs = int(num_envs)
+        self.max_steps = int(max_steps)
+        self.obs_mode = obs_mode
+        self.reward_mode = reward_mode
+        self.render_mode = render_mode
+        self._shape = shape
+        self._cells = shape[0] * shape[1]
+        self._fixed_pool = LevelPool(load_levels(levels), shape) if levels is not None else None
+        self._generator = generator
+        if levels is None and generator is None:
+            self._generator = default_generator(shape, num_boxes, min_pushes)
+        self._pool_size = int(pool_size) if pool_size is not None else max(64, self.num_envs)
+        if self._pool_size < 1:
+            raise ConfigError(f"pool_size must be >= 1, got {pool_size}")
+        self._pool: LevelPool | None = self._fixed_pool
+        self._pool_seed: Any = None
+        self._rng = np.random.default_rng()
+        self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
+        self._deltas = np.array(flat_deltas(shape[1]), dtype=np.int64)
+        self._offsets = np.arange(self.num_envs, dtype=np.int64) * self._cells
+
+        self.single_observation_space = make_observation_space(obs_mode, shape)
+        self.observation_space = batch_space(self.single_observation_space, self.num_envs)
+        self.single_action_space = spaces.Discrete(NUM_ACTIONS)
+        self.action_space = spaces.MultiDiscrete(np.full(self.num_envs, NUM_ACTIONS))
+
+        self._state = np.zeros((self.num_envs, self._cells), dtype=np.uint8)
+        self._flat = self._state.reshape(-1)
+        self._dead = np.zeros(self.num_envs * self._cells, dtype=bool)
+        self._player = np.zeros(self.num_envs, dtype=np.int64)
+        self._level_index = np.zeros(self.num_envs, dtype=np.int64)
+        self._num_boxes = np.zeros(self.num_envs, dtype=np.int64)
+        self._on_target = np.zeros(self.num_envs, dtype=np.int64)
+        self._deadlock = np.zeros(self.num_envs, dtype=bool)
+        self._steps = np.zeros(self.num_envs, dtype=np.int64)
+        self._autoreset = np.zeros(self.num_envs, dtype=bool)
+        self._frames = None
+        self._all = np.ones(self.num_envs, dtype=bool)
+        self._was_reset = False
+
+    # -- episodes ----------------------------------------------------------------------------
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        """Reset every env, or those in ``options["reset_mask"]``; ``seed`` seeds pool and level choice."""
+        if seed is not None or self._pool is None:
+            self._seed(seed)
+        mask = self._all if not options or options.get("reset_mask") is None else np.asarray(options["reset_mask"], dtype=bool)
+        if mask.shape != (self.num_envs,):
+            raise ConfigError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), got {mask.shape}")
+        self._reset_envs(np.flatnonzero(mask))
+        self._autoreset[mask] = False
+        self._was_reset = True
+        return self._observe(), self._info()
+
+    def _seed(self, seed: int | None) -> None:
+        sequence = np.random.SeedSequence(seed)
+        pool_seq, pick_seq = sequence.spawn(2)
+        self._rng = np.random.default_rng(pick_seq)
+        if self._fixed_pool is None and (self._pool is None or seed is None or seed != self._pool_seed):
+            self._pool = LevelPool.generate(self._generator, self._pool_size, pool_seq, self._shape)
+            self._pool_seed = seed
+
+    def _reset_envs(self, ids: np.ndarray) -> None:
+        pool = self._pool
+        picks = pool.sample(self._rng, len(ids))
+        self._level_index[ids] = picks
+        self._state[ids] = pool.grids[picks].reshape(len(ids), -1)
+        self._dead.reshape(self.num_envs, -1)[ids] = pool.dead[picks].reshape(len(ids), -1)
+        self._player[ids] = pool.players[picks] + self._offsets[ids]
+        self._num_boxes[ids] = pool.num_boxes[picks]
+        self._on_target[ids] = pool.boxes_on_target[picks]
+        self._deadlock[ids] = pool.deadlock[picks]
+        self._steps[ids] = 0
+        if self.obs_mode == "rgb":
+            if self._frames is None:
+                self._frames = grid_to_rgb(self._grids())
+            else:
+                self._frames[ids] = grid_to_rgb(pool.grids[picks])
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        if not self._was_reset:
+            raise ResetNeeded("call reset() before step() on SokobanVectorEnv")
+        actions = np.asarray(actions)
+        if (
+            actions.shape != (self.num_envs,)
+            or actions.dtype.kind not in "iu"
+            or (actions.size and (actions.min() < 0 or actions.max() >= NUM_ACTIONS))
+        ):
+            raise InvalidActionError(
+                f"actions must be integers in 0..{NUM_ACTIONS - 1} of shape ({self.num_envs},); "
+                f"got dtype {actions.dtype}, shape {actions.shape}, values {actions!r}"
+            )
+        delta = self._deltas[actions]
+        resetting = self._autoreset.any()
+        if resetting:
+            delta[self._autoreset] = self._deltas[NOOP]
+        old = self._player
+        player, pushed, box, change = step_batch(self._flat, old, delta)
+        self._player = player
+        self._steps += 1
+        self._on_target += change
+        if pushed.any():
+            ids = np.flatnonzero(pushed & ~self._deadlock)
+            if ids.size:
+                self._deadlock[ids] = deadlocked_after_push_batch(self._flat, self._dead, box[ids], self._shape[1])
+        solved = self._on_target == self._num_boxes
+        rewards = self._step_reward + self._box_reward * change + self._solve_reward * solved
+        truncated = ~solved & (self._steps >= self.max_steps)
+        if self._frames is not None:
+            self._paint(old, player, pushed, box)
+        if resetting:
+            ids = np.flatnonzero(self._autoreset)
+            self._reset_envs(ids)
+            rewards[ids] = 0.0
+            solved[ids] = False
+            truncated[ids] = False
+        self._autoreset = solved | truncated
+        return self._observe(), rewards, solved, truncated, self._info()
+
+    def _paint(self, old: np.ndarray, player: np.ndarray, pushed: np.ndarray, box: np.ndarray) -> None:
+        moved = np.flatnonzero(player != old)
+        shoved = np.flatnonzero(pushed)
+        envs = np.concatenate([moved, moved, shoved])
+        cells = np.concatenate([old[moved], player[moved], box[shoved]]) - self._offsets[envs]
+        paint_cells_batch(self._frames, self._grids(), envs, cells)
+
+    # -- views -------------------------------------------------------------------------------
+    def _grids(self) -> np.ndarray:
+        return self._state.reshape(self.num_envs, *self._shape)
+
+    def _observe(self) -> np.ndarray:
+        if self.obs_mode == "grid":
+            return self._grids().copy()
+        if self.obs_mode == "rgb":
+            return self._frames.copy()
+        return (self._grids()[:, None] == np.arange(NUM_TILES, dtype=np.uint8)[:, None, None]).astype(np.uint8)
+
+    def _info(self) -> dict[str, np.ndarray]:
+        values = (
+            self._on_target.copy(),
+            self._on_target == self._num_boxes,
+            self._deadlock.copy(),
+            np.ones(self.num_envs, dtype=bool),
+            self._steps.copy(),
+        )
+        info: dict[str, np.ndarray] = {}
+        for key, value in zip(INFO_KEYS, values):
+            info[key] = value
+            info["_" + key] = self._all.copy()
+        return info
+
+    def to_xsb(self) -> tuple[str, ...]:
+        """The current position of every env as XSB text (each level's own size)."""
+        grids = self._grids()
+        windows = self._pool.windows[self._level_index]
+        return tuple(grid_to_xsb(grid, tuple(window)) for grid, window in zip(grids, windows))
+
+    def reward_state(self) -> dict[str, np.ndarray]:
+        """:meth:`.env.SokobanEnv.reward_state` with a leading batch axis; box/goal lists padded with -1."""
+        grids = self._grids()
+        width = self._shape[1]
+        count = int(self._num_boxes.max())
+        boxes = self._positions(IS_BOX_NP[self._state], count)
+        rows = np.arange(self.num_envs)[:, None]
+        padded = boxes[..., 0] < 0
+        box_on_goal = IS_GOAL_NP[grids[rows, boxes[..., 0], boxes[..., 1]]] & ~padded
+        return {
+            "player": np.stack(np.divmod(self._player - self._offsets, width), axis=1),
+            "boxes": boxes,
+            "goals": self._positions(IS_GOAL_NP[self._state], count),
+            "box_on_goal": box_on_goal,
+            "boxes_on_target": self._on_target.copy(),
+            "num_boxes": self._num_boxes.copy(),
+            "walls": grids == WALL,
+            "dead_squares": self._dead.reshape(self.num_envs, *self._shape).copy(),
+            "deadlock": self._deadlock.copy(),
+            "solved": self._on_target == self._num_boxes,
+            "steps": self._steps.copy(),
+            "max_steps": np.full(self.num_envs, self.max_steps, dtype=np.int64),
+        }
+
+    def _positions(self, mask: np.ndarray, count: int) -> np.ndarray:
+        """``int64 [B, count, 2]`` (row, col) of the True cells of each row of ``mask [B, H*W]``, padded with -1."""
+        keys = np.where(mask, np.arange(self._cells), self._cells)
+        cells = np.sort(keys, axis=1)[:, :count]
+        out = np.stack(np.divmod(cells, self._shape[1]), axis=2)
+        out[cells == self._cells] = -1
+        return out
+
+    def render(self) -> np.ndarray | tuple[str, ...] | None:
+        if self.render_mode == "ansi":
+            return self.to_xsb()
+        if self.render_mode == "rgb_array":
+            return self._frames.copy() if self._frames is not None else grid_to_rgb(self._grids())
+        return None
