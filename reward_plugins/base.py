@@ -18,10 +18,12 @@ from torch import Tensor, nn
 #: Every input a shaper may declare.
 #: obs / next_obs: observation before / after the step, [B, ...] (a dict of such for Dict spaces);
 #: action: [B, ...]; reward: env reward [B] float32; done: terminated | truncated [B] bool;
-#: reward_state: the env's privileged state, dict of [B, ...] tensors (see env.reward_state_doc);
-#: frames: rendered RGB frames of next_obs, [B, H, W, 3] uint8; text: list of B strings.
+#: terminated: the episode ended in a terminal state [B] bool (done and not a time limit);
+#: reward_state: the env's privileged state after the step, dict of [B, ...] tensors
+#: (see env.reward_state_doc); frames: rendered RGB frames of next_obs, [B, H, W, 3] uint8;
+#: text: list of B strings describing next_obs.
 INPUTS: frozenset[str] = frozenset(
-    {"obs", "next_obs", "action", "reward", "done", "reward_state", "frames", "text"}
+    {"obs", "next_obs", "action", "reward", "done", "terminated", "reward_state", "frames", "text"}
 )
 
 
@@ -44,6 +46,13 @@ class TransitionBatch:
 
     ``done[i]`` marks that ``next_obs[i]`` is the last observation of its episode (the
     observation *before* any autoreset), so episodic state is cleared after scoring it.
+
+    ``valid`` is set by wrappers, whatever the shaper declares: ``None`` when every row is a
+    real transition, else a ``[B]`` bool tensor that is false on rows that are not transitions
+    (the reset step after a done under ``NEXT_STEP`` autoreset, absent PettingZoo agents).
+    Wrappers give those rows 0 reward; stateful shapers must not count them, learn from them
+    or change per-env state for them (:meth:`valid_mask`, :meth:`select` help).
+    Row ``i`` is always env (or agent) ``i``, so per-env state indexes by row.
     """
 
     obs: Tensor | dict[str, Tensor] | None = None
@@ -51,13 +60,19 @@ class TransitionBatch:
     action: Tensor | None = None
     reward: Tensor | None = None
     done: Tensor | None = None
+    terminated: Tensor | None = None
     reward_state: dict[str, Tensor] | None = None
     frames: Tensor | None = None
     text: list[str] | None = None
+    valid: Tensor | None = None
+    #: Number of transitions B; wrappers always set it, so a batch without inputs has a size.
+    size: int | None = None
 
     @property
     def batch_size(self) -> int:
         """Number of transitions B."""
+        if self.size is not None:
+            return self.size
         for f in fields(self):
             value = getattr(self, f.name)
             if isinstance(value, Tensor):
@@ -67,6 +82,42 @@ class TransitionBatch:
             if isinstance(value, list):
                 return len(value)
         raise ValueError("empty TransitionBatch has no batch size")
+
+    @property
+    def device(self) -> torch.device:
+        """Device of the batch's tensors (``cpu`` for a batch without tensors)."""
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Mapping) and value:
+                value = next(iter(value.values()))
+            if isinstance(value, Tensor):
+                return value.device
+        return torch.device("cpu")
+
+    def valid_mask(self) -> Tensor:
+        """``valid`` as a ``[B]`` bool tensor (all true when ``valid`` is ``None``)."""
+        if self.valid is not None:
+            return self.valid
+        return torch.ones(self.batch_size, dtype=torch.bool, device=self.device)
+
+    def select(self, rows: Tensor) -> "TransitionBatch":
+        """The sub-batch of ``rows`` (bool mask or indices), e.g. ``batch.select(batch.valid_mask())``.
+
+        Row positions change, so per-env state cannot be indexed by row in the result.
+        """
+        index = rows.nonzero().squeeze(1) if rows.dtype == torch.bool else rows
+
+        def take(value: Any) -> Any:
+            if isinstance(value, Tensor):
+                return value[index.to(value.device)]
+            if isinstance(value, Mapping):
+                return {k: take(v) for k, v in value.items()}
+            if isinstance(value, list):
+                return [value[i] for i in index.tolist()]
+            return value
+
+        moved = {f.name: take(getattr(self, f.name)) for f in fields(self) if f.name != "size"}
+        return replace(self, **moved, size=int(index.numel()))
 
     def to(self, device: torch.device | str) -> "TransitionBatch":
         """The same batch with every tensor on ``device`` (one transfer per field)."""
@@ -113,7 +164,11 @@ class RewardShaper(nn.Module, ABC):
         """Clear episodic state of the envs where ``done_mask`` (``[B]`` bool) is true."""
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
-        """Train learned parts on the batch (RND, ICM, E3B encoders); return statistics to log."""
+        """Train learned parts on the batch (RND, ICM, E3B encoders); return statistics to log.
+
+        Wrappers pass the batch ``forward`` just scored (``valid`` included), every step or
+        every ``update_every`` steps, before ``reset``.
+        """
         return {}
 
     def extra_repr(self) -> str:

@@ -21,6 +21,10 @@ class NonFiniteRewardError(RewardPluginError, FloatingPointError):
     """A shaper returned NaN or inf."""
 
 
+class ShaperOutputError(RewardPluginError, ValueError):
+    """A shaper returned something other than one reward per transition."""
+
+
 class ShaperConfigError(RewardPluginError, ValueError):
     """A shaper, composition or schedule was configured with invalid values."""
 

@@ -1,0 +1,79 @@
+"""The base of shapers built from other shapers: inputs, setup, reset and update pass through."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+import gymnasium as gym
+import torch
+from torch import Tensor, nn
+
+from ..base import INPUTS, RewardShaper, TransitionBatch
+from ..wrappers.core import ShaperSpec, build_shaper
+
+
+class NestedShaper(RewardShaper):
+    """A shaper over child shapers (given as instances, registry names or spec dicts).
+
+    Its :attr:`requires` is the union of the children's and ``extra_requires``; ``setup``,
+    ``reset`` and ``update`` reach every child; each child sees the batch on its own device.
+    Per-env state made with :meth:`per_env` is sized by ``setup`` (or by the first batch) and
+    saved in ``state_dict``.
+    """
+
+    def __init__(
+        self,
+        children: Iterable[ShaperSpec],
+        extra_requires: Iterable[str] = (),
+        device: torch.device | str | None = None,
+    ) -> None:
+        built = [build_shaper(spec) for spec in children]
+        first = built[0][0].device if built else None
+        super().__init__(device if device is not None else first)
+        self.shapers = nn.ModuleList(s for s, _ in built)
+        self.requires = frozenset().union(set(extra_requires), *(c.requires for c in self.shapers))
+        unknown = self.requires - INPUTS
+        if unknown:
+            raise TypeError(f"{type(self).__name__} requires unknown inputs {sorted(unknown)}")
+        self.num_envs: int | None = None
+        self._per_env_names: list[tuple[str, torch.dtype]] = []
+
+    def per_env(self, name: str, dtype: torch.dtype = torch.float32) -> None:
+        """Declare a ``[num_envs]`` zero buffer ``name`` (sized in ``setup`` or on first use)."""
+        self._per_env_names.append((name, dtype))
+        self.register_buffer(name, torch.zeros(0, dtype=dtype, device=self.device))
+
+    def _size(self, num_envs: int) -> None:
+        self.num_envs = num_envs
+        for name, dtype in self._per_env_names:
+            setattr(self, name, torch.zeros(num_envs, dtype=dtype, device=self.device))
+
+    def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
+        for child in self.shapers:
+            child.setup(observation_space, action_space, num_envs)
+        self._size(num_envs)
+
+    def ensure_size(self, batch_size: int) -> None:
+        """Size per-env state for ``batch_size`` envs if ``setup`` was not called."""
+        if self.num_envs != batch_size:
+            self._size(batch_size)
+
+    def child_outputs(self, batch: TransitionBatch) -> list[Tensor]:
+        """Each child's rewards for ``batch``, float32 on this shaper's device."""
+        moved: dict[torch.device, TransitionBatch] = {}
+        out = []
+        for child in self.shapers:
+            if child.device not in moved:
+                moved[child.device] = batch if batch.device == child.device else batch.to(child.device)
+            out.append(child(moved[child.device]).to(self.device, torch.float32))
+        return out
+
+    def reset(self, done_mask: Tensor) -> None:
+        for child in self.shapers:
+            child.reset(done_mask.to(child.device))
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        stats: dict[str, Any] = {}
+        for child in self.shapers:
+            label = child.name or type(child).__name__
+            stats.update({f"{label}/{k}": v for k, v in child.update(batch.to(child.device)).items()})
+        return stats

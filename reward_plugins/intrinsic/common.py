@@ -1,0 +1,161 @@
+"""What every intrinsic shaper shares: spaces from ``setup``, seeded construction, input choice,
+and optimizer state inside ``state_dict``."""
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import torch
+from torch import Tensor
+
+from ..base import RewardShaper, TransitionBatch
+from ..errors import MissingInputError, ShaperConfigError
+from .encoders import TEXT_SPACE
+
+#: Values of the ``input`` argument: observations, or the env's text (``batch.text``).
+INPUT_SOURCES = ("obs", "text")
+
+
+class IntrinsicShaper(RewardShaper):
+    """Base of the intrinsic shapers.
+
+    Subclasses build their networks and state in :meth:`build` (called by :meth:`setup` under a
+    fixed seed, so two shapers with the same ``seed`` start identical) and may set
+    ``self.optimizer``, whose state then travels inside ``state_dict()``. Call ``setup`` before
+    ``load_state_dict``.
+
+    :param device: where to compute; ``None`` picks ``cuda`` when present.
+    :param seed: seeds network initialisation and the random projections / hashes.
+    :param input: ``"obs"`` scores observations; ``"text"`` scores ``batch.text`` (the text of the
+        next observation, featurised as a hashed bag of words). Only next-state shapers
+        (counts, RND) accept ``"text"``.
+    """
+
+    #: Whether the shaper can score ``batch.text`` instead of observations.
+    supports_text_input: ClassVar[bool] = False
+
+    def __init__(self, *, device: torch.device | str | None = None, seed: int = 0, input: str = "obs") -> None:
+        super().__init__(device)
+        if input not in INPUT_SOURCES:
+            raise ShaperConfigError(f"{type(self).__name__}: input must be one of {INPUT_SOURCES}, got {input!r}")
+        if input == "text" and not self.supports_text_input:
+            raise ShaperConfigError(
+                f"{type(self).__name__} needs observations before and after each step; input='text' only works "
+                "for next-state bonuses (count, episodic_count, rnd)"
+            )
+        self.input = input
+        self.seed = int(seed)
+        if input == "text":
+            self.requires = frozenset((set(self.requires) - {"obs", "next_obs"}) | {"text"})
+        self.observation_space: gym.Space | None = None
+        self.action_space: gym.Space | None = None
+        self.num_envs = 0
+        self.optimizer: torch.optim.Optimizer | None = None
+        self._kept: tuple[TransitionBatch, Any] | None = None
+
+    def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
+        self.observation_space = TEXT_SPACE if self.input == "text" else observation_space
+        self.action_space = action_space
+        self.num_envs = int(num_envs)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(self.seed)
+            self.build()
+        self.to(self.device)
+        self.after_build()
+
+    def build(self) -> None:
+        """Create networks and state from ``self.observation_space`` etc. (on CPU, seeded)."""
+
+    def after_build(self) -> None:
+        """Create what needs parameters on :attr:`device` (optimizers)."""
+
+    def _check_ready(self) -> None:
+        if self.observation_space is None:
+            raise ShaperConfigError(
+                f"{type(self).__name__} is not set up: call setup(observation_space, action_space, num_envs) first"
+            )
+
+    def next_input(self, batch: TransitionBatch) -> Any:
+        """The next-state input: ``batch.next_obs``, or ``batch.text`` when ``input="text"``."""
+        value = batch.text if self.input == "text" else batch.next_obs
+        if value is None:
+            field = "text" if self.input == "text" else "next_obs"
+            raise MissingInputError(f"{type(self).__name__} needs batch.{field}; the wrapper did not provide it")
+        return value
+
+    def field(self, batch: TransitionBatch, name: str) -> Any:
+        """``getattr(batch, name)``, or a :class:`MissingInputError` naming the field."""
+        value = getattr(batch, name)
+        if value is None:
+            raise MissingInputError(f"{type(self).__name__} needs batch.{name}; the wrapper did not provide it")
+        return value
+
+    def check_envs(self, batch_size: int) -> None:
+        """Episodic state has one row per env: a batch must hold exactly one transition per env."""
+        if batch_size != self.num_envs:
+            raise ShaperConfigError(
+                f"{type(self).__name__} keeps per-env episodic state for num_envs={self.num_envs} but got a batch of "
+                f"{batch_size}; pass one transition per env in env order (row i is env i)"
+            )
+
+    def valid(self, batch: TransitionBatch) -> Tensor | None:
+        """``batch.valid`` on :attr:`device`, or ``None`` when every row is a real transition.
+
+        Rows that are not transitions (see :class:`TransitionBatch`) get reward 0 and leave
+        statistics, counts and per-env state untouched.
+        """
+        return None if batch.valid is None else batch.valid.to(self.device, torch.bool)
+
+    def training_rows(self, batch: TransitionBatch) -> TransitionBatch:
+        """The batch without its non-transition rows, for ``update``."""
+        return batch if batch.valid is None else batch.select(batch.valid.to(torch.bool))
+
+    def fuses(self, batch_size: int) -> bool:
+        """Whether ``update`` takes one gradient step on the whole batch: then ``forward`` keeps
+        its autograd graph for ``update`` on the same batch object, which skips recomputing the
+        forward passes (the gradient is the same: no parameter changes in between)."""
+        epochs = getattr(self, "epochs", 1)
+        size = getattr(self, "minibatch_size", None)
+        return epochs == 1 and (size is None or size >= batch_size)
+
+    def keep_for_update(self, batch: TransitionBatch, value: Any) -> None:
+        """Hold ``value`` (tensors with their graph) for the ``update`` of this same ``batch``."""
+        self._kept = (batch, value)
+
+    def kept_for(self, batch: TransitionBatch) -> Any:
+        """What ``forward`` kept for ``batch`` (``None`` when it was another batch); released."""
+        kept, self._kept = self._kept, None
+        return kept[1] if kept is not None and kept[0] is batch else None
+
+    def get_extra_state(self) -> Any:
+        return {"optimizer": self.optimizer.state_dict() if self.optimizer is not None else None}
+
+    def set_extra_state(self, state: Any) -> None:
+        if self.optimizer is not None and state.get("optimizer") is not None:
+            self.optimizer.load_state_dict(state["optimizer"])
+
+    def extra_repr(self) -> str:
+        return f"device={self.device}, seed={self.seed}, input={self.input!r}"
+
+
+def minibatches(n: int, size: int | None, device: torch.device) -> list[Tensor | None]:
+    """Shuffled index sets of ``size`` covering ``range(n)``; ``[None]`` (the whole batch) when
+    ``size`` is ``None`` or at least ``n``."""
+    if size is None or size >= n:
+        return [None]
+    return list(torch.randperm(n, device=device).split(size))
+
+
+def take(x: Any, index: Tensor | None) -> Any:
+    """Rows ``index`` of a tensor or of each tensor of a dict (all rows for ``None``)."""
+    if index is None:
+        return x
+    if isinstance(x, dict):
+        return {k: v[index] for k, v in x.items()}
+    return x[index]
+
+
+def as_float_reward(x: Tensor, valid: Tensor | None = None) -> Tensor:
+    """Rewards as a detached float32 ``[B]`` tensor, 0 on rows where ``valid`` is false."""
+    x = x.detach().reshape(-1).float()
+    return x if valid is None else torch.where(valid, x, torch.zeros_like(x))

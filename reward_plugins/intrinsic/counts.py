@@ -1,0 +1,99 @@
+"""Count bonuses ``1 / sqrt(N(s'))``: over the whole run (``count``) or within each episode
+(``episodic_count``), on exact state keys or SimHash codes (Tang et al., 2017)."""
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from ..base import TransitionBatch
+from ..errors import ShaperConfigError
+from .common import IntrinsicShaper, as_float_reward
+from .hashing import ExactHash, SimHash, is_small_discrete
+from .table import CountTable
+
+#: Values of the ``hash`` argument.
+HASH_KINDS = ("auto", "exact", "simhash")
+
+
+class _CountShaper(IntrinsicShaper):
+    requires = frozenset({"next_obs"})
+    supports_text_input = True
+    episodic = False
+
+    def __init__(
+        self,
+        hash: str = "auto",
+        simhash_bits: int = 32,
+        *,
+        device: torch.device | str | None = None,
+        seed: int = 0,
+        input: str = "obs",
+    ) -> None:
+        super().__init__(device=device, seed=seed, input=input)
+        if hash not in HASH_KINDS:
+            raise ShaperConfigError(f"{type(self).__name__}: hash must be one of {HASH_KINDS}, got {hash!r}")
+        self.hash = hash
+        self.simhash_bits = int(simhash_bits)
+
+    def build(self) -> None:
+        self.table = CountTable(num_envs=self.num_envs if self.episodic else 0)
+        kind = self.hash
+        if kind == "auto":
+            kind = "exact" if is_small_discrete(self.observation_space) else "simhash"
+        self.hash_kind = kind
+        self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
+                       else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
+
+    def keys(self, batch: TransitionBatch) -> Tensor:
+        """``int64`` state keys of the next observations, ``[B]``."""
+        self._check_ready()
+        return self.hasher(self.next_input(batch), self.device)
+
+    def extra_repr(self) -> str:
+        return f"{super().extra_repr()}, hash={self.hash!r}, simhash_bits={self.simhash_bits}"
+
+
+class CountBonus(_CountShaper):
+    """``r = 1 / sqrt(N(s'))`` with ``N`` the number of visits to ``s'`` since the start of the run.
+
+    ``N`` counts every visit up to and including this batch (two equal states in one batch both
+    see ``N`` including each other). States are keyed exactly (``hash="exact"``, the ``"auto"``
+    choice for integer / discrete / text observations of up to 4096 elements) or by a
+    ``simhash_bits``-bit SimHash (``"auto"`` for images and float vectors).
+
+    :param hash: ``"auto"``, ``"exact"`` or ``"simhash"``.
+    :param simhash_bits: code length ``k`` of SimHash (at most 63).
+    """
+
+    @torch.no_grad()
+    def forward(self, batch: TransitionBatch) -> Tensor:
+        valid = self.valid(batch)
+        counts = self.table.add(self.keys(batch), valid=valid)
+        return as_float_reward(counts.double().rsqrt(), valid)
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        return {"distinct_states": float(len(self.table))}
+
+
+class EpisodicCountBonus(_CountShaper):
+    """``r = 1 / sqrt(N_ep(s'))`` with ``N_ep`` the visits to ``s'`` in the current episode of that env.
+
+    Batches hold one transition per env, row ``i`` being env ``i``; ``reset(done_mask)`` forgets
+    the episodes of the envs marked done. Arguments as :class:`CountBonus`.
+    """
+
+    episodic = True
+
+    @torch.no_grad()
+    def forward(self, batch: TransitionBatch) -> Tensor:
+        keys = self.keys(batch)
+        self.check_envs(keys.shape[0])
+        valid = self.valid(batch)
+        counts = self.table.add(keys, valid=valid)
+        return as_float_reward(counts.double().rsqrt(), valid)
+
+    def reset(self, done_mask: Tensor) -> None:
+        self.table.forget(done_mask)
+
+    def update(self, batch: TransitionBatch) -> dict[str, float]:
+        return {"count_table_slots_used": float(len(self.table))}

@@ -1,0 +1,120 @@
+"""State keys for count bonuses, and count tables kept on the shaper's device.
+
+Two ways to turn a batch of observations into ``int64`` keys, both vectorised over the batch:
+
+* :class:`ExactHash`: the raw observation bytes read as 64-bit words ``x_i``, each mixed with
+  its position by the SplitMix64 finaliser and summed: ``h(s) = sum_i mix(x_i + c_i)
+  (mod 2**64)``. Distinct states collide with probability about ``2**-64``: counts are exact for
+  grids and other small discrete states.
+* :class:`SimHash`: "#Exploration" (Tang et al., 2017): ``sign(A g(s))`` with a fixed Gaussian
+  ``A`` of ``k`` rows over the preprocessed features ``g(s)`` (:func:`encoders.flat_features`),
+  the ``k`` bits packed into one key. Nearby high-dimensional states (images, float vectors)
+  share a key.
+
+:class:`~reward_plugins.intrinsic.table.CountTable` counts the keys.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import gymnasium as gym
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from .encoders import as_tensor, bag_of_words, flat_features
+
+#: Largest SimHash code length: the bits must fit one signed 64-bit key.
+MAX_SIMHASH_BITS = 63
+#: SplitMix64 constants, as signed 64-bit ints.
+_GOLDEN = -7046029254386353131  # 0x9E3779B97F4A7C15
+_MIX1 = -4658895280553007687  # 0xBF58476D1CE4E5B9
+_MIX2 = -7723592293110705685  # 0x94D049BB133111EB
+
+
+def _shift_right(z: Tensor, bits: int) -> Tensor:
+    """Logical right shift of int64 (torch's ``>>`` is arithmetic)."""
+    return (z >> bits) & ((1 << (64 - bits)) - 1)
+
+
+def splitmix(z: Tensor) -> Tensor:
+    """The SplitMix64 finaliser, a bijection of int64 that scrambles every bit."""
+    z = (z ^ _shift_right(z, 30)) * _MIX1
+    z = (z ^ _shift_right(z, 27)) * _MIX2
+    return z ^ _shift_right(z, 31)
+
+
+def observation_bytes(space: gym.Space, obs: Any, device: torch.device | str) -> Tensor:
+    """The raw bytes of each observation, ``[B, nbytes]`` uint8 (``Dict`` keys in key order)."""
+    if isinstance(space, gym.spaces.Dict):
+        if not isinstance(obs, Mapping):
+            raise TypeError(f"Dict observation space expects a dict batch, got {type(obs).__name__}")
+        return torch.cat([observation_bytes(s, obs[k], device) for k, s in space.spaces.items()], dim=1)
+    if isinstance(space, gym.spaces.Text):
+        x = bag_of_words(list(obs), device)
+    else:
+        x = as_tensor(obs, device)
+    if x.dtype == torch.bool:
+        x = x.to(torch.uint8)
+    x = x.reshape(x.shape[0], -1).contiguous()
+    return x if x.dtype == torch.uint8 else x.view(torch.uint8)
+
+
+def is_small_discrete(space: gym.Space, max_elements: int = 4096) -> bool:
+    """True when exact counts make sense: integer / discrete / text states of modest size."""
+    if isinstance(space, gym.spaces.Dict):
+        return all(is_small_discrete(s, max_elements) for s in space.spaces.values())
+    if isinstance(space, (gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.MultiBinary, gym.spaces.Text)):
+        return True
+    if isinstance(space, gym.spaces.Box):
+        return np.issubdtype(space.dtype, np.integer) and int(np.prod(space.shape)) <= max_elements
+    return False
+
+
+class ExactHash(nn.Module):
+    """Hash of the observation bytes to ``int64`` (see module docstring); stateless."""
+
+    def __init__(self, observation_space: gym.Space, seed: int = 0) -> None:
+        super().__init__()
+        self.space = observation_space
+        self.seed = int(seed)
+
+    @torch.no_grad()
+    def forward(self, obs: Any, device: torch.device | str) -> Tensor:
+        data = observation_bytes(self.space, obs, device)
+        pad = -data.shape[1] % 8
+        if pad:
+            data = torch.nn.functional.pad(data, (0, pad))
+        words = data.view(torch.int64)
+        salt = (self.seed * _MIX1 + 2**63) % 2**64 - 2**63  # wrapped to int64
+        position = torch.arange(1, words.shape[1] + 1, device=words.device) * _GOLDEN + salt
+        return splitmix(words + position).sum(dim=1)
+
+
+class SimHash(nn.Module):
+    """``k``-bit SimHash of the preprocessed observation features (see module docstring)."""
+
+    def __init__(self, observation_space: gym.Space, bits: int = 32, seed: int = 0) -> None:
+        super().__init__()
+        if not 1 <= bits <= MAX_SIMHASH_BITS:
+            raise ValueError(f"simhash_bits must be in [1, {MAX_SIMHASH_BITS}], got {bits}")
+        self.space = observation_space
+        dim = flat_features(observation_space, _one(observation_space), "cpu").shape[1]
+        g = torch.Generator().manual_seed(seed)
+        self.register_buffer("projection", torch.randn(dim, bits, generator=g))
+        self.register_buffer("powers", torch.tensor([1 << i for i in range(bits)], dtype=torch.int64))
+
+    @torch.no_grad()
+    def forward(self, obs: Any, device: torch.device | str) -> Tensor:
+        feats = flat_features(self.space, obs, self.projection.device)
+        bits = (feats @ self.projection) > 0
+        return (bits.long() * self.powers).sum(dim=1)
+
+
+def _one(space: gym.Space) -> Any:
+    """A batch of one sample of ``space`` (dicts and strings included)."""
+    if isinstance(space, gym.spaces.Dict):
+        return {k: _one(s) for k, s in space.spaces.items()}
+    if isinstance(space, gym.spaces.Text):
+        return [space.sample()]
+    return np.asarray(space.sample())[None]

@@ -1,0 +1,159 @@
+"""Visit counts of ``int64`` keys in an open-addressing hash table made of tensors.
+
+A batch of ``B`` keys costs ``O(B)`` whatever the number of distinct keys seen: the batch is
+deduplicated with ``torch.unique``, then every key probes a window of ``WINDOW`` consecutive
+slots at once (linear probing, vectorised over keys); a key absent from the table claims the
+first empty slot of its window. Two new keys racing for one slot are resolved by writing both
+and reading back which landed; losers probe again. Rows with nothing to write write to a trash
+slot past the end, so a round needs no compaction; the loop runs over probing rounds (almost
+always one), never over transitions. The table doubles when half full.
+
+Episodic tables (``num_envs > 0``) count each env's current episode apart: row ``i`` of a batch
+is env ``i``, its key is mixed with ``(i, episode[i])``, and :meth:`CountTable.forget` starts a
+new episode by bumping ``episode[i]`` (``O(B)``). Entries of finished episodes are dropped when
+the table next grows.
+"""
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+#: Marks an empty slot; keys equal to it are moved to ``EMPTY + 1``.
+EMPTY = -(2**63)
+#: Slots a key inspects per probing round.
+WINDOW = 8
+#: Odd 64-bit constants (as signed ints) for multiplicative hashing and key mixing.
+_SLOT_MUL = -7046029254386353131  # 0x9E3779B97F4A7C15
+_ENV_MUL = -4658895280553007687  # 0xBF58476D1CE4E5B9
+_EPISODE_MUL = -7723592293110705685  # 0x94D049BB133111EB
+
+
+class CountTable(nn.Module):
+    """Counts of ``int64`` keys; episodic per env when ``num_envs > 0`` (see module docstring).
+
+    :param num_envs: 0 for one global table; else the number of envs whose episodes are kept apart.
+    :param capacity: initial number of slots (a power of two; grows by doubling).
+    """
+
+    def __init__(self, num_envs: int = 0, capacity: int = 1 << 12) -> None:
+        super().__init__()
+        if capacity & (capacity - 1):
+            raise ValueError(f"capacity must be a power of two, got {capacity}")
+        self.num_envs = int(num_envs)
+        # one slot more than the capacity: the last is the trash slot, never probed
+        self.register_buffer("slot_keys", torch.full((capacity + 1,), EMPTY, dtype=torch.int64))
+        self.register_buffer("slot_counts", torch.zeros(capacity + 1, dtype=torch.int64))
+        self.register_buffer("used", torch.zeros((), dtype=torch.int64))
+        if self.num_envs:
+            self.register_buffer("slot_owners", torch.zeros(capacity + 1, dtype=torch.int64))
+            self.register_buffer("slot_episodes", torch.zeros(capacity + 1, dtype=torch.int64))
+            self.register_buffer("episode", torch.zeros(self.num_envs, dtype=torch.int64))
+
+    def __len__(self) -> int:
+        """Occupied slots (episodic tables include finished episodes not yet dropped)."""
+        return int(self.used)
+
+    @property
+    def capacity(self) -> int:
+        """Number of slots (a power of two)."""
+        return int(self.slot_keys.numel()) - 1
+
+    @torch.no_grad()
+    def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
+        """Count the batch's keys (only rows where ``valid``), then return every row's count,
+        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``."""
+        keys = keys.to(self.slot_keys.device)
+        if self.num_envs:
+            env = torch.arange(keys.shape[0], device=keys.device)
+            keys = keys * 3 + (env + 1) * _ENV_MUL + self.episode * _EPISODE_MUL
+        keys = torch.where(keys == EMPTY, keys + 1, keys)
+        rows = None if valid is None else valid.nonzero().squeeze(1)
+        uniq, inverse, n = torch.unique(keys if rows is None else keys[rows], return_inverse=True, return_counts=True)
+        if 2 * (int(self.used) + uniq.numel()) > self.capacity:
+            self._rebuild(incoming=uniq.numel())
+        slots, claimed = self._find_or_claim(uniq)
+        if self.num_envs and bool(claimed.any()):
+            row_ids = torch.arange(keys.shape[0], device=keys.device) if rows is None else rows
+            first = torch.empty_like(uniq).scatter_(0, inverse, row_ids)
+            self.slot_owners[slots[claimed]] = first[claimed]
+            self.slot_episodes[slots[claimed]] = self.episode[first[claimed]]
+        self.slot_counts.index_add_(0, slots, n)
+        counted = self.slot_counts[slots][inverse]
+        if rows is None:
+            return counted
+        return torch.zeros_like(keys).index_put_((rows,), counted)
+
+    @torch.no_grad()
+    def forget(self, done_mask: Tensor) -> None:
+        """Start a new episode for the envs where ``done_mask`` is true (episodic tables)."""
+        if not self.num_envs:
+            raise TypeError("forget() needs an episodic table (num_envs > 0)")
+        self.episode += done_mask.to(self.episode.device, torch.int64)
+
+    def _slot_of(self, keys: Tensor) -> Tensor:
+        bits = self.capacity.bit_length() - 1
+        return ((keys * _SLOT_MUL) >> (64 - bits)) & (self.capacity - 1)
+
+    def _find_or_claim(self, keys: Tensor) -> tuple[Tensor, Tensor]:
+        """Slot of each distinct key, inserting absent ones; and which were inserted."""
+        start = self._slot_of(keys)
+        slots, claimed, done, stopped = self._probe(keys, start)
+        if bool(done.all()):
+            return slots, claimed
+        pending = (~done).nonzero().squeeze(1)
+        start = torch.where(stopped, start, start + WINDOW)[pending]
+        while pending.numel():
+            slot, landed, done, stopped = self._probe(keys[pending], start)
+            slots[pending[done]] = slot[done]
+            claimed[pending[landed]] = True
+            start = torch.where(stopped, start, start + WINDOW)[~done]
+            pending = pending[~done]
+        return slots, claimed
+
+    def _probe(self, key: Tensor, start: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """One probing round over ``WINDOW`` slots from ``start``.
+
+        :return: the slot each key stopped at, whether the key was inserted there, whether it is
+            settled (found or inserted), and whether its window had a stop (else: probe further).
+        """
+        capacity = self.capacity
+        window = (start.unsqueeze(1) + torch.arange(WINDOW, device=key.device)) & (capacity - 1)
+        seen = self.slot_keys[window]
+        stop = (seen == key.unsqueeze(1)) | (seen == EMPTY)
+        first = stop.to(torch.uint8).argmax(dim=1, keepdim=True)
+        slot = window.gather(1, first).squeeze(1)
+        stopped = stop.gather(1, first).squeeze(1)
+        claim = stopped & (self.slot_keys[slot] != key)  # stopped at an empty slot
+        self.slot_keys.index_put_((torch.where(claim, slot, capacity),), key)  # racing claims: one lands
+        landed = claim & (self.slot_keys[slot] == key)
+        self.used.add_(landed.sum())
+        return slot, landed, (stopped & ~claim) | landed, stopped
+
+    def _rebuild(self, incoming: int) -> None:
+        """Re-insert the live entries into a table at most a quarter full with ``incoming`` more."""
+        live = self.slot_keys[:-1] != EMPTY
+        if self.num_envs:
+            live &= self.slot_episodes[:-1] == self.episode[self.slot_owners[:-1]]
+        keys, counts = self.slot_keys[:-1][live], self.slot_counts[:-1][live]
+        capacity = self.capacity
+        while capacity < 4 * (keys.numel() + incoming):
+            capacity *= 2
+        device = self.slot_keys.device
+        owners = self.slot_owners[:-1][live] if self.num_envs else None
+        episodes = self.slot_episodes[:-1][live] if self.num_envs else None
+        self.slot_keys = torch.full((capacity + 1,), EMPTY, dtype=torch.int64, device=device)
+        self.slot_counts = torch.zeros(capacity + 1, dtype=torch.int64, device=device)
+        self.used = torch.zeros((), dtype=torch.int64, device=device)
+        slots, _ = self._find_or_claim(keys)
+        self.slot_counts[slots] = counts
+        if self.num_envs:
+            self.slot_owners = torch.zeros(capacity + 1, dtype=torch.int64, device=device)
+            self.slot_episodes = torch.zeros(capacity + 1, dtype=torch.int64, device=device)
+            self.slot_owners[slots] = owners
+            self.slot_episodes[slots] = episodes
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
+        for name, buffer in self.named_buffers(recurse=False):
+            if prefix + name in state_dict:
+                setattr(self, name, torch.empty_like(state_dict[prefix + name], device=buffer.device))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)

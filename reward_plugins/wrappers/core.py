@@ -1,0 +1,292 @@
+"""What every shaping wrapper shares: building shapers from specs, checking their inputs at wrap
+time, scoring one batch, resetting and updating shapers, and weighting the components.
+
+The env-specific wrappers only gather a :class:`~reward_plugins.base.TransitionBatch` of CPU
+tensors and hand it to :meth:`ShapingCore.score`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+from typing import Any, Iterable, Mapping, Sequence, Union
+
+import gymnasium as gym
+import numpy as np
+import torch
+
+from ..base import RewardShaper, TransitionBatch
+from ..errors import MissingInputError, NonFiniteRewardError, ShaperConfigError, ShaperOutputError
+from ..registry import make_shaper
+from ..schedules import Constant, Schedule, make_schedule, schedule_spec
+
+logger = logging.getLogger("reward_plugins")
+
+#: A shaper as a wrapper accepts it: an instance, a registry name, a ``{"name": ..., "kwargs":
+#: {...}}`` dict (``kwargs`` may also be given inline: ``{"name": "count", "beta": 0.1}``), or
+#: a ``(name, kwargs)`` pair.
+ShaperSpec = Union[RewardShaper, str, Mapping[str, Any], Sequence[Any]]
+
+#: Which envs provide each input that not every env has; quoted by :class:`MissingInputError`.
+PROVIDERS: dict[str, str] = {
+    "reward_state": "envs exposing env.unwrapped.reward_state() (vector envs: a batched "
+    "reward_state() or sub-envs that have one), e.g. all agentenvs envs",
+    "frames": "envs with image observations (a uint8 Box of shape (H, W, 3), or such an entry in "
+    "a Dict observation) or made with render_mode='rgb_array'",
+    "text": "envs with Text observations (or a Text entry in a Dict observation), or envs that put "
+    "a string in info['text'] (wrap them with text_from_info=True)",
+}
+
+#: Name of the env's own reward in ``info["reward_components"]``.
+ENV_COMPONENT = "env"
+
+ON_NONFINITE = ("raise", "warn")
+
+
+def _is_pair(spec: Any) -> bool:
+    """Whether ``spec`` is a ``(name, kwargs)`` pair."""
+    return (
+        isinstance(spec, (tuple, list))
+        and len(spec) == 2
+        and isinstance(spec[0], str)
+        and (spec[1] is None or isinstance(spec[1], Mapping))
+    )
+
+
+def build_shaper(spec: ShaperSpec) -> tuple[RewardShaper, Any]:
+    """The shaper for ``spec`` and the plain form to record in ``env.spec``."""
+    if isinstance(spec, RewardShaper):
+        return spec, spec
+    if isinstance(spec, str):
+        return make_shaper(spec), spec
+    if isinstance(spec, Mapping):
+        params = dict(spec)
+        if "name" not in params:
+            raise ShaperConfigError(f"a shaper dict needs a 'name' key, got {dict(spec)!r}")
+        name = params.pop("name")
+        kwargs = dict(params.pop("kwargs", {}) or {})
+        kwargs.update(params)
+        return make_shaper(name, **kwargs), {"name": name, "kwargs": kwargs}
+    if _is_pair(spec):
+        name, kwargs = spec[0], dict(spec[1] or {})
+        return make_shaper(name, **kwargs), {"name": name, "kwargs": kwargs}
+    raise ShaperConfigError(
+        f"cannot build a shaper from {spec!r}: give a RewardShaper, a registry name, "
+        "a {'name': ..., 'kwargs': {...}} dict or a (name, kwargs) pair"
+    )
+
+
+def _label(shaper: RewardShaper, taken: set[str]) -> str:
+    base = shaper.name or type(shaper).__name__
+    label, n = base, 1
+    while label in taken or label == ENV_COMPONENT:
+        label, n = f"{base}_{n}", n + 1
+    taken.add(label)
+    return label
+
+
+def _weights(weights: Any, labels: list[str], names: list[str]) -> list[Schedule]:
+    if weights is None:
+        return [make_schedule(1.0) for _ in labels]
+    if isinstance(weights, (int, float, Schedule)) and not isinstance(weights, bool):
+        return [make_schedule(weights) for _ in labels]
+    if isinstance(weights, Mapping) and "schedule" not in weights:
+        unknown = set(weights) - set(labels) - set(names)
+        if unknown:
+            raise ShaperConfigError(f"weights given for unknown shapers {sorted(unknown)}; shapers are {labels}")
+        return [make_schedule(weights.get(lab, weights.get(nm, 1.0))) for lab, nm in zip(labels, names)]
+    if isinstance(weights, Mapping):
+        return [make_schedule(weights) for _ in labels]
+    weights = list(weights)
+    if len(weights) != len(labels):
+        raise ShaperConfigError(f"got {len(weights)} weights for {len(labels)} shapers {labels}")
+    return [make_schedule(w) for w in weights]
+
+
+def to_tensor(value: Any) -> Any:
+    """numpy (or a dict of numpy) -> CPU tensors without copying; strings stay a list."""
+    if type(value) is np.ndarray and value.dtype.kind in "biuf" and value.flags.c_contiguous:
+        return torch.from_numpy(value)
+    if isinstance(value, Mapping):
+        return {k: to_tensor(v) for k, v in value.items()}
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        return list(value)
+    array = np.asarray(value)
+    if array.dtype == object or array.dtype.kind in "US":
+        return array.tolist()
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+class ShapingCore:
+    """Shapers, their weights and their step counters, for one wrapper.
+
+    :param shapers: shaper specs (see :data:`ShaperSpec`), or one spec.
+    :param weights: ``None`` (all 1), one weight for all, a list (one per shaper), or a dict from
+        label or registry name to weight; each a float, :class:`Schedule` or schedule dict.
+    :param observation_space, action_space: single-env (or single-agent) spaces for ``setup``.
+    :param num_envs: batch size of every step.
+    :param unavailable: input name -> why this env cannot provide it.
+    :param on_nonfinite: ``"raise"`` a :class:`NonFiniteRewardError`, or ``"warn"``: log a
+        warning and use 0 for the non-finite entries.
+    :param update_every: call ``shaper.update`` every this many wrapper steps (0 disables).
+    :param owner: wrapper class name, for messages.
+    """
+
+    def __init__(
+        self,
+        shapers: ShaperSpec | Iterable[ShaperSpec],
+        weights: Any,
+        *,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        num_envs: int,
+        unavailable: Mapping[str, str],
+        on_nonfinite: str = "raise",
+        update_every: int = 1,
+        owner: str = "wrapper",
+    ) -> None:
+        if on_nonfinite not in ON_NONFINITE:
+            raise ShaperConfigError(f"on_nonfinite must be one of {ON_NONFINITE}, got {on_nonfinite!r}")
+        if update_every < 0:
+            raise ShaperConfigError(f"update_every must be >= 0 (0: never update), got {update_every}")
+        if isinstance(shapers, (RewardShaper, str, Mapping)) or _is_pair(shapers):
+            shapers = [shapers]
+        built = [build_shaper(spec) for spec in shapers]
+        if not built:
+            raise ShaperConfigError(f"{owner} needs at least one shaper")
+        self.shapers: list[RewardShaper] = [s for s, _ in built]
+        self.recorded_shapers: list[Any] = [r for _, r in built]
+        taken: set[str] = set()
+        self.labels: list[str] = [_label(s, taken) for s in self.shapers]
+        self.weights: list[Schedule] = _weights(weights, self.labels, [s.name for s in self.shapers])
+        self.recorded_weights: list[Any] = [schedule_spec(w) for w in self.weights]
+        self.on_nonfinite = on_nonfinite
+        self.update_every = update_every
+        self.num_envs = num_envs
+        self.owner = owner
+        self.requires: frozenset[str] = frozenset().union(*(s.requires for s in self.shapers))
+        self._check_inputs(unavailable)
+        for shaper in self.shapers:
+            shaper.setup(observation_space, action_space, num_envs)
+        self.devices = list(dict.fromkeys(s.device for s in self.shapers))
+        self._nested = [hasattr(s, "last_components") for s in self.shapers]
+        self._constant = all(isinstance(w, Constant) for w in self.weights)
+        self._all_cpu = all(dev.type == "cpu" for dev in self.devices)
+        self._updaters = [(s, lab) for s, lab in zip(self.shapers, self.labels) if type(s).update is not RewardShaper.update]
+        self._resetters = [s for s in self.shapers if type(s).reset is not RewardShaper.reset]
+        #: Env steps scored so far (valid rows only); schedules read it.
+        self.num_env_steps = 0
+        self.num_wrapper_steps = 0
+        #: label -> statistics returned by the shaper's last ``update`` (shapers that override it).
+        self.last_update_stats: dict[str, dict[str, float]] = {}
+
+    def _check_inputs(self, unavailable: Mapping[str, str]) -> None:
+        for shaper, label in zip(self.shapers, self.labels):
+            missing = sorted(set(shaper.requires) & set(unavailable))
+            if missing:
+                lines = [f"  - {m!r}: {unavailable[m]}; provided by {PROVIDERS.get(m, 'no env')}" for m in missing]
+                raise MissingInputError(
+                    f"shaper {label!r} ({type(shaper).__name__}) needs input(s) {missing} that this env "
+                    f"cannot provide to {self.owner}:\n" + "\n".join(lines)
+                )
+
+    def needs(self, name: str) -> bool:
+        """Whether any shaper declares input ``name``."""
+        return name in self.requires
+
+    def current_weights(self) -> dict[str, float]:
+        """label -> weight at the current env step."""
+        return dict(zip(self.labels, self._weight_values()))
+
+    def _weight_values(self) -> list[float]:
+        step = 0 if self._constant else self.num_env_steps
+        return [w(step) for w in self.weights]
+
+    def reset_episodes(self, mask: np.ndarray) -> None:
+        """``shaper.reset`` on the rows of ``mask`` (a ``[B]`` bool array), if any."""
+        if not self._resetters or not mask.any():
+            return
+        cpu = torch.from_numpy(np.ascontiguousarray(mask, dtype=bool))
+        on = {dev: cpu if dev.type == "cpu" else cpu.to(dev) for dev in self.devices}
+        for shaper in self._resetters:
+            shaper.reset(on[shaper.device])
+
+    def score(
+        self, batch: TransitionBatch, done: np.ndarray, valid: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Score one step of ``B`` transitions.
+
+        Moves ``batch`` to each shaper device once, calls every shaper, checks and weights the
+        outputs, updates shapers when due, then resets episodic state where ``done``.
+
+        :return: the weighted sum of shaped rewards ``[B]`` float64 (0 on invalid rows), and
+            label -> unweighted shaped reward ``[B]`` float32 (0 on invalid rows), plus
+            ``"label/child"`` for the children of shapers exposing ``last_components``
+            (e.g. :class:`~reward_plugins.compose.WeightedSum`).
+        """
+        batch.size = self.num_envs
+        invalid = None
+        if valid is not None:
+            batch.valid = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))
+            invalid = ~valid
+        on = None if self._all_cpu else {dev: batch.to(dev) for dev in self.devices}
+        total = np.zeros(self.num_envs, dtype=np.float64)
+        components: dict[str, np.ndarray] = {}
+        with torch.no_grad():
+            for shaper, label, weight, nested in zip(self.shapers, self.labels, self._weight_values(), self._nested):
+                values = self._as_array(shaper(batch if on is None else on[shaper.device]), label)
+                if invalid is not None:
+                    np.copyto(values, 0.0, where=invalid)
+                components[label] = values
+                total += weight * values
+                if nested:
+                    for child, tensor in shaper.last_components.items():
+                        child_values = np.array(tensor.detach().to("cpu", torch.float32).numpy())
+                        if invalid is not None:
+                            np.copyto(child_values, 0.0, where=invalid)
+                        components[f"{label}/{child}"] = child_values
+        if not math.isfinite(total.sum()):
+            total = self._handle_nonfinite(components, total)
+        self.num_wrapper_steps += 1
+        if self.update_every and self.num_wrapper_steps % self.update_every == 0:
+            for shaper, label in self._updaters:
+                stats = shaper.update(batch if on is None else on[shaper.device])
+                self.last_update_stats[label] = dict(stats)
+        self.reset_episodes(done if valid is None else done & valid)
+        self.num_env_steps += self.num_envs if valid is None else int(np.count_nonzero(valid))
+        return total, components
+
+    def _as_array(self, out: Any, label: str) -> np.ndarray:
+        """A shaper's output as a new float32 numpy array (never a view of shaper state)."""
+        if not isinstance(out, torch.Tensor) or out.shape != (self.num_envs,):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise ShaperOutputError(
+                f"shaper {label!r} returned {shape}; forward must return a tensor of shape "
+                f"[{self.num_envs}] (one reward per transition)"
+            )
+        if out.dtype != torch.float32 or out.device.type != "cpu":
+            out = out.to("cpu", torch.float32)
+        return out.detach().numpy().copy()
+
+    def _handle_nonfinite(self, components: dict[str, np.ndarray], total: np.ndarray) -> np.ndarray:
+        """Raise (or warn and zero) for each shaper with NaN/inf on a valid row; the new total."""
+        weights = dict(zip(self.labels, self._weight_values()))
+        for shaper, label in zip(self.shapers, self.labels):
+            values = components[label]
+            finite = np.isfinite(values)
+            if finite.all():
+                continue
+            bad = np.flatnonzero(~finite)
+            msg = (
+                f"shaper {label!r} ({type(shaper).__name__}) returned non-finite rewards at rows "
+                f"{bad[:8].tolist()}{'...' if bad.size > 8 else ''} (values {values[bad[:4]].tolist()})"
+            )
+            if self.on_nonfinite == "raise":
+                raise NonFiniteRewardError(msg + "; pass on_nonfinite='warn' to log and use 0 instead")
+            logger.warning("%s; using 0 there", msg)
+            values[~finite] = 0.0
+        for key, values in components.items():
+            if "/" in key:
+                np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        return sum((weights[label] * components[label] for label in self.labels), np.zeros_like(total))

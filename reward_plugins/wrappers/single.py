@@ -1,0 +1,133 @@
+"""Shaping for one ``gymnasium.Env``: every step is a batch of 1."""
+from __future__ import annotations
+
+from typing import Any, Iterable, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from ..base import TransitionBatch
+from ..errors import MissingInputError
+from .core import ENV_COMPONENT, ShaperSpec, ShapingCore, to_tensor
+from .inputs import batch_one, find_entry, pick, unavailable_inputs
+
+
+class ShapedEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
+    """Adds weighted shaped rewards to a single env's reward.
+
+    Changes: the reward becomes ``r_env + sum_i w_i(t) * r_i`` (a Python float), and each step's
+    info gains ``info["reward_components"]``: ``{"env": r_env, label_i: r_i, ...}`` with
+    **unweighted** floats ``r_i`` (multiply by :attr:`current_weights` to get what was added).
+    Nothing else changes: spaces, observations, termination and the rest of info are untouched.
+
+    Every step, the inputs the shapers declare are gathered once as a batch of 1 and moved to
+    each shaper device once; shapers are updated every ``update_every`` steps and reset when the
+    episode ends (and on :meth:`reset`).
+
+    :param env: the env to shape.
+    :param shapers: one or more shapers: instances, registry names, ``{"name": ..., "kwargs":
+        {...}}`` dicts or ``(name, kwargs)`` pairs. Give names or dicts for ``env.spec`` to
+        round-trip through ``gym.make``.
+    :param weights: ``None`` (all 1), one weight for all shapers, a list (one per shaper) or a
+        dict label -> weight; each a float, a :class:`~reward_plugins.schedules.Schedule` or a
+        schedule dict, stepped by env steps.
+    :param on_nonfinite: ``"raise"`` :class:`~reward_plugins.errors.NonFiniteRewardError` on a
+        NaN/inf shaped reward, or ``"warn"``: log a warning and use 0.
+    :param update_every: call ``shaper.update`` every this many steps; 0 never.
+    :param text_from_info: read the ``text`` input from ``info["text"]`` instead of a Text
+        observation.
+    :raises MissingInputError: at wrap time, when a shaper needs an input this env lacks.
+    """
+
+    def __init__(
+        self,
+        env: gym.Env,
+        shapers: ShaperSpec | Iterable[ShaperSpec],
+        weights: Any = None,
+        *,
+        on_nonfinite: str = "raise",
+        update_every: int = 1,
+        text_from_info: bool = False,
+    ) -> None:
+        gym.Wrapper.__init__(self, env)
+        has_reward_state = env.has_wrapper_attr("reward_state")
+        self.core = ShapingCore(
+            shapers,
+            weights,
+            observation_space=env.observation_space,
+            action_space=env.action_space,
+            num_envs=1,
+            unavailable=unavailable_inputs(
+                env.observation_space,
+                has_reward_state=has_reward_state,
+                render_mode=env.render_mode,
+                text_from_info=text_from_info,
+            ),
+            on_nonfinite=on_nonfinite,
+            update_every=update_every,
+            owner=type(self).__name__,
+        )
+        gym.utils.RecordConstructorArgs.__init__(
+            self,
+            shapers=self.core.recorded_shapers,
+            weights=self.core.recorded_weights,
+            on_nonfinite=on_nonfinite,
+            update_every=update_every,
+            text_from_info=text_from_info,
+        )
+        self._reward_state = env.get_wrapper_attr("reward_state") if has_reward_state else None
+        self._image = find_entry(env.observation_space, "image")
+        self._text = None if text_from_info else find_entry(env.observation_space, "text")
+        self._obs: Any = None
+
+    @property
+    def current_weights(self) -> dict[str, float]:
+        """Shaper label -> weight at the current env step."""
+        return self.core.current_weights()
+
+    @property
+    def last_update_stats(self) -> dict[str, dict[str, float]]:
+        """Shaper label -> statistics its last ``update`` returned."""
+        return self.core.last_update_stats
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        obs, info = self.env.reset(seed=seed, options=options)
+        if self.core.needs("obs"):
+            self._obs = batch_one(obs)
+        self.core.reset_episodes(np.ones(1, dtype=bool))
+        return obs, info
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        done = bool(terminated or truncated)
+        core = self.core
+        next_obs = batch_one(obs) if core.requires & {"obs", "next_obs"} else None
+        batch = TransitionBatch(
+            obs=to_tensor(self._obs) if core.needs("obs") else None,
+            next_obs=to_tensor(next_obs) if core.needs("next_obs") else None,
+            action=to_tensor(batch_one(action)) if core.needs("action") else None,
+            reward=to_tensor(np.array([reward], dtype=np.float32)) if core.needs("reward") else None,
+            done=to_tensor(np.array([done])) if core.needs("done") else None,
+            terminated=to_tensor(np.array([bool(terminated)])) if core.needs("terminated") else None,
+            reward_state=to_tensor(batch_one(self._reward_state())) if core.needs("reward_state") else None,
+            frames=to_tensor(self._frames(obs)) if core.needs("frames") else None,
+            text=self._text_of(obs, info) if core.needs("text") else None,
+        )
+        shaped, components = core.score(batch, np.array([done]), None)
+        if core.needs("obs"):
+            self._obs = next_obs
+        info = dict(info)
+        info["reward_components"] = {ENV_COMPONENT: float(reward), **{k: float(v[0]) for k, v in components.items()}}
+        return obs, float(reward) + float(shaped[0]), terminated, truncated, info
+
+    def _frames(self, obs: Any) -> np.ndarray:
+        if self._image is not None:
+            return np.asarray(pick(obs, self._image))[None]
+        return np.asarray(self.env.render())[None]
+
+    def _text_of(self, obs: Any, info: dict[str, Any]) -> list[str]:
+        if self._text is not None:
+            return [str(pick(obs, self._text))]
+        if "text" not in info:
+            raise MissingInputError(f"{type(self).__name__}(text_from_info=True) found no info['text'] in this step's info")
+        return [str(info["text"])]

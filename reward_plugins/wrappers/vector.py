@@ -1,0 +1,162 @@
+"""Shaping for a ``gymnasium.vector.VectorEnv``: the ``B`` sub-envs form the batch."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, VectorEnv
+
+from ..base import TransitionBatch
+from ..errors import MissingInputError
+from .core import ENV_COMPONENT, ShaperSpec, ShapingCore, to_tensor
+from .inputs import copy_obs, find_entry, pick, replace_rows, stack_dicts, unavailable_inputs
+
+
+def _reward_state_source(env: VectorEnv) -> Callable[[], dict[str, np.ndarray]] | None:
+    """A function returning the batched reward state, or ``None`` when the env has none.
+
+    Native vector envs (e.g. ``SokobanVectorEnv``) answer with one batched call; Sync/Async
+    vector envs ask each sub-env through ``call`` and stack the answers.
+    """
+    base = env.unwrapped
+    if not isinstance(base, (SyncVectorEnv, AsyncVectorEnv)):
+        method = getattr(base, "reward_state", None)
+        return method if callable(method) else None
+    if not all(env.call("has_wrapper_attr", "reward_state")):
+        return None
+    return lambda: stack_dicts(list(env.call("reward_state")))
+
+
+class ShapedVectorEnv(gym.vector.VectorWrapper, gym.utils.RecordConstructorArgs):
+    """Adds weighted shaped rewards to a vector env's rewards, for all sub-envs in one batch.
+
+    Changes: ``rewards`` become ``r_env + sum_i w_i(t) * r_i`` (float64 ``[B]``), and ``infos``
+    gains ``infos["reward_components"]``: ``{"env": r_env, label_i: r_i, ...}``, each an
+    **unweighted** float32 array ``[B]`` (multiply by :attr:`current_weights` for what was added),
+    with the mask ``infos["_reward_components"]`` (true on real transitions). Nothing else changes.
+
+    Autoreset (read from ``metadata["autoreset_mode"]``, default ``NEXT_STEP``):
+
+    - ``NEXT_STEP``: the step after a sub-env's done only resets it; that row is not a transition.
+      Shapers see it with ``batch.valid`` false, and its shaped reward is 0.
+    - ``SAME_STEP``: ``next_obs`` of a done row is ``infos["final_obs"]``; ``frames`` rendered and
+      ``reward_state`` read after the step describe the reset state of such rows (pixel
+      observations give the true final frame).
+    - ``DISABLED``: every row is a transition.
+
+    Works on ``SyncVectorEnv``, ``AsyncVectorEnv`` and native vector envs; ``reward_state`` comes
+    from the vector env's own batched ``reward_state()`` when it has one, else from each sub-env.
+    Parameters are those of :class:`~reward_plugins.wrappers.ShapedEnv`; shapers get
+    ``setup(single_observation_space, single_action_space, num_envs)``.
+    """
+
+    def __init__(
+        self,
+        env: VectorEnv,
+        shapers: ShaperSpec | Iterable[ShaperSpec],
+        weights: Any = None,
+        *,
+        on_nonfinite: str = "raise",
+        update_every: int = 1,
+        text_from_info: bool = False,
+    ) -> None:
+        gym.vector.VectorWrapper.__init__(self, env)
+        self._reward_state = _reward_state_source(env)
+        self.core = ShapingCore(
+            shapers,
+            weights,
+            observation_space=env.single_observation_space,
+            action_space=env.single_action_space,
+            num_envs=env.num_envs,
+            unavailable=unavailable_inputs(
+                env.single_observation_space,
+                has_reward_state=self._reward_state is not None,
+                render_mode=env.render_mode,
+                text_from_info=text_from_info,
+            ),
+            on_nonfinite=on_nonfinite,
+            update_every=update_every,
+            owner=type(self).__name__,
+        )
+        gym.utils.RecordConstructorArgs.__init__(
+            self,
+            shapers=self.core.recorded_shapers,
+            weights=self.core.recorded_weights,
+            on_nonfinite=on_nonfinite,
+            update_every=update_every,
+            text_from_info=text_from_info,
+        )
+        self.autoreset_mode = AutoresetMode(env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
+        self._image = find_entry(env.single_observation_space, "image")
+        self._text = None if text_from_info else find_entry(env.single_observation_space, "text")
+        self._obs: Any = None
+        self._pending_reset = np.zeros(env.num_envs, dtype=bool)
+
+    @property
+    def current_weights(self) -> dict[str, float]:
+        """Shaper label -> weight at the current env step."""
+        return self.core.current_weights()
+
+    @property
+    def last_update_stats(self) -> dict[str, dict[str, float]]:
+        """Shaper label -> statistics its last ``update`` returned."""
+        return self.core.last_update_stats
+
+    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+        mask = None
+        if options is not None and "reset_mask" in options:
+            mask = np.asarray(options["reset_mask"], dtype=bool).copy()
+        obs, info = self.env.reset(seed=seed, options=options)
+        mask = np.ones(self.num_envs, dtype=bool) if mask is None else mask
+        if self.core.needs("obs"):
+            self._obs = copy_obs(obs)
+        self._pending_reset[mask] = False
+        self.core.reset_episodes(mask)
+        return obs, info
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        obs, rewards, terminations, truncations, infos = self.env.step(actions)
+        core = self.core
+        done = np.logical_or(terminations, truncations)
+        valid = None
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP and self._pending_reset.any():
+            valid = ~self._pending_reset
+        next_obs = obs
+        if self.autoreset_mode == AutoresetMode.SAME_STEP and done.any() and core.requires & {"next_obs", "frames", "text"}:
+            rows = np.flatnonzero(done)
+            next_obs = replace_rows(obs, rows, [infos["final_obs"][i] for i in rows])
+        need = core.requires
+        batch = TransitionBatch(
+            obs=to_tensor(self._obs) if "obs" in need else None,
+            next_obs=to_tensor(next_obs) if "next_obs" in need else None,
+            action=to_tensor(actions) if "action" in need else None,
+            reward=to_tensor(np.asarray(rewards, dtype=np.float32)) if "reward" in need else None,
+            done=to_tensor(done) if "done" in need else None,
+            terminated=to_tensor(np.asarray(terminations, dtype=bool)) if "terminated" in need else None,
+            reward_state=to_tensor(self._reward_state()) if "reward_state" in need else None,
+            frames=to_tensor(self._frames(next_obs)) if "frames" in need else None,
+            text=self._text_of(next_obs, infos) if "text" in need else None,
+        )
+        shaped, components = core.score(batch, done, valid)
+        if "obs" in need:
+            self._obs = copy_obs(obs)
+        if self.autoreset_mode == AutoresetMode.NEXT_STEP:
+            self._pending_reset = done
+        infos = dict(infos)
+        infos["reward_components"] = {ENV_COMPONENT: np.asarray(rewards, dtype=np.float32), **components}
+        infos["_reward_components"] = np.ones(self.num_envs, dtype=bool) if valid is None else valid
+        return obs, np.asarray(rewards, dtype=np.float64) + shaped, terminations, truncations, infos
+
+    def _frames(self, next_obs: Any) -> np.ndarray:
+        if self._image is not None:
+            return np.asarray(pick(next_obs, self._image))
+        frames = self.env.render()
+        return np.stack(frames) if isinstance(frames, (tuple, list)) else np.asarray(frames)
+
+    def _text_of(self, next_obs: Any, infos: dict[str, Any]) -> list[str]:
+        if self._text is not None:
+            return [str(t) for t in pick(next_obs, self._text)]
+        if "text" not in infos:
+            raise MissingInputError(f"{type(self).__name__}(text_from_info=True) found no infos['text'] in this step's infos")
+        return [str(t) for t in infos["text"]]
