@@ -9,6 +9,12 @@ A run directory holds everything needed to inspect, resume and aggregate one tra
       eval.jsonl         one JSON object per periodic evaluation (see EVAL_FIELDS)
       checkpoints/       model_<steps>.zip (+ vecnormalize / shaper state when present)
       result.json        final summary; written atomically LAST, so its presence means complete
+
+``config.yaml`` also holds, under :data:`RESOLVED_KEY`, what training resolved (algorithm class,
+policy, merged hyperparameters). A checkpoint is ``model_<steps>.zip``, ``shapers_<steps>.pt``
+(shaper state dicts, shaped runs), ``replay_buffer_<steps>.pkl`` (off-policy, latest only) and
+``state_<steps>.json`` (step count, training seconds, monitor.csv size), written last: a
+checkpoint without its state file is incomplete and ignored.
 """
 from __future__ import annotations
 
@@ -29,6 +35,18 @@ RESULT_FILE = "result.json"
 
 #: Keys of each eval.jsonl line. ``reward_components`` maps component name -> mean per episode.
 EVAL_FIELDS = ("timesteps", "success_rate", "return_mean", "return_std", "ep_len_mean", "reward_components", "wall_time")
+
+#: Key of config.yaml holding what ``train`` resolved from the config (algorithm class, policy,
+#: merged hyperparameters, extractor, vec env kind, library versions). Not a RunConfig field:
+#: :meth:`RunConfig.from_dict` ignores it, so ``RunConfig.load(run_dir).run_name`` is unchanged.
+RESOLVED_KEY = "resolved"
+
+#: Keys of result.json. ``final_eval`` is the last eval.jsonl record; ``train_success_rate`` and
+#: ``train_return_mean`` cover the last 100 training episodes of monitor.csv; ``wall_time`` is
+#: seconds of training (a resume adds only the time after its checkpoint); ``resumed_from`` lists
+#: the checkpoint steps of each resume.
+RESULT_FIELDS = ("complete", "run_name", "timesteps", "total_timesteps", "wall_time", "algo_class", "final_eval",
+                 "best_success_rate", "train_episodes", "train_success_rate", "train_return_mean", "resumed_from")
 
 
 @dataclass
@@ -77,6 +95,7 @@ class RunConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
         data = dict(data)
+        data.pop(RESOLVED_KEY, None)
         data["shapers"] = [s if isinstance(s, ShaperSpec) else ShaperSpec(**s) for s in data.get("shapers", [])]
         return cls(**data)
 

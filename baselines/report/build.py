@@ -1,0 +1,251 @@
+"""``write_report``: complete runs -> learning curves, aggregate metrics, Markdown and LaTeX tables.
+
+Scores. Each run's final evaluation gives one score per env: the success rate when the env
+reports success, else the extrinsic return. It is normalised between the random policy (0) and
+the oracle (1) of :func:`baselines.reference.reference_scores`, cached in
+``RUNS_DIR/references.json``. An env without an oracle keeps its success rate as-is (already
+in [0, 1]); an env with neither an oracle nor a success signal has no normalised score and is
+left out of the aggregates (the report says so).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from . import plots, stats, tables
+from .runs import Run, load_runs
+
+log = logging.getLogger(__name__)
+
+REFERENCES_FILE = "references.json"
+
+ReferenceFn = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass
+class Report:
+    """What :func:`write_report` wrote and the numbers behind it."""
+
+    out_dir: Path
+    markdown: str
+    files: list[Path] = field(default_factory=list)
+    incomplete: list[Path] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    aggregates: dict[str, dict[str, tuple[float, float, float]]] = field(default_factory=dict)
+
+
+def _reference_key(env_id: str, env_kwargs: dict[str, Any]) -> str:
+    return env_id + json.dumps(env_kwargs, sort_keys=True, default=str) if env_kwargs else env_id
+
+
+def _default_reference_fn() -> ReferenceFn | None:
+    try:
+        from ..reference import reference_scores
+    except ImportError:
+        return None
+    return reference_scores
+
+
+def load_references(runs_dir: Path, envs: dict[str, tuple[str, dict[str, Any]]],
+                    reference_fn: ReferenceFn | None) -> dict[str, dict[str, Any] | None]:
+    """Random / oracle scores of each env, computed once and cached in ``RUNS_DIR/references.json``."""
+    path = runs_dir / REFERENCES_FILE
+    cache = json.loads(path.read_text()) if path.exists() else {}
+    changed = False
+    for key, (env_id, env_kwargs) in envs.items():
+        if key in cache or reference_fn is None:
+            continue
+        try:
+            cache[key] = reference_fn(env_id, env_kwargs)
+        except Exception as exc:  # noqa: BLE001  (a report without references is still a report)
+            log.warning("no reference scores for %s: %s", key, exc)
+            continue
+        changed = True
+    if changed:
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(json.dumps(cache, indent=1))
+        tmp.replace(path)
+    return {key: cache.get(key) for key in envs}
+
+
+def _score(run: Run, refs: dict[str, Any] | None) -> tuple[float | None, str]:
+    """The normalised score of one run and how it was obtained."""
+    metric = "success_rate" if run.final("success_rate") is not None else "return_mean"
+    value = run.final(metric)
+    oracle = (refs or {}).get("oracle") or {}
+    random = (refs or {}).get("random") or {}
+    if value is not None and oracle.get(metric) is not None and random.get(metric) is not None:
+        try:
+            low, high = random[metric], oracle[metric]
+            how = f"{metric.replace('_', ' ')} from random {low:.3g} to oracle {high:.3g}"
+            return stats.normalise(value, low, high), how
+        except ValueError:
+            pass
+    if metric == "success_rate" and value is not None:
+        return value, "success rate as-is (no oracle reference)"
+    return None, "not normalised (no oracle and no success signal): left out of the aggregates"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9.-]+", "_", text.split("/")[-1]).strip("_")
+
+
+def write_report(runs_dir: str | Path, out_dir: str | Path | None = None, *,
+                 reference_fn: ReferenceFn | None | str = "default", reps: int = stats.DEFAULT_REPS,
+                 seed: int = 0, include: Iterable[str] | None = None) -> Report:
+    """Aggregate every complete run under ``runs_dir`` into ``out_dir`` (default ``RUNS_DIR/report``).
+
+    Writes ``curves_<env>.png`` (success rate and return vs env steps, 95% bootstrap bands over
+    seeds), ``performance_profile.png`` and ``aggregates.png`` (rliable, normalised scores),
+    ``results.md`` and ``results.tex``. Incomplete runs (no result.json) are ignored and listed.
+
+    :param reference_fn: ``fn(env_id, env_kwargs) -> {"random": {...}, "oracle": {...} | None}``;
+        default :func:`baselines.reference.reference_scores`; ``None`` uses only the cache.
+    :param reps: bootstrap replications; :param seed: seed of every bootstrap.
+    :param include: only the runs with these directory names (default: every run under ``runs_dir``).
+    """
+    runs_dir = Path(runs_dir)
+    out = Path(out_dir) if out_dir is not None else runs_dir / "report"
+    out.mkdir(parents=True, exist_ok=True)
+    runs, incomplete = load_runs(runs_dir, include)
+    if incomplete:
+        log.warning("ignoring %d incomplete run(s) (no result.json): %s", len(incomplete),
+                    ", ".join(p.name for p in incomplete))
+    if not runs:
+        raise FileNotFoundError(f"no complete run (a directory with config.yaml and result.json) under {runs_dir}")
+    several_algos = len({r.config.algo for r in runs}) > 1
+
+    def method(run: Run) -> str:
+        return f"{run.method} ({run.config.algo})" if several_algos else run.method
+
+    groups: dict[str, dict[str, list[Run]]] = defaultdict(lambda: defaultdict(list))
+    env_keys: dict[str, tuple[str, dict[str, Any]]] = {}
+    for run in sorted(runs, key=lambda r: (r.env_id, r.config.seed)):
+        key = _reference_key(run.env_id, run.config.env_kwargs)
+        env_keys[key] = (run.env_id, run.config.env_kwargs)
+        groups[key][method(run)].append(run)
+    methods = sorted(dict.fromkeys(m for g in groups.values() for m in g), key=lambda m: not m.startswith("none"))
+    for key in groups:  # every table and legend lists the methods in one order, the baseline first
+        groups[key] = {m: groups[key][m] for m in methods if m in groups[key]}
+    colors = plots.method_colors(methods)
+    fn = _default_reference_fn() if reference_fn == "default" else reference_fn
+    references = load_references(runs_dir, env_keys, fn)  # type: ignore[arg-type]
+
+    report = Report(out, "", incomplete=incomplete)
+    notes: dict[str, str] = {}
+    scores: dict[str, dict[str, list[float]]] = defaultdict(dict)  # method -> env -> per-seed scores
+    for key, by_method in groups.items():
+        env_id = env_keys[key][0]
+        curves: dict[str, dict[str, list]] = {k: {} for k in plots.PANELS}
+        for name, group in by_method.items():
+            for panel in plots.PANELS:
+                seeds = [c for c in (r.curve(panel) for r in group) if c is not None]
+                if seeds:
+                    curves[panel][name] = seeds
+            run_scores = [_score(r, references[key]) for r in group]
+            notes[key] = run_scores[0][1]
+            valid = [s for s, _ in run_scores if s is not None]
+            if len(valid) == len(group):
+                scores[name][key] = valid
+            success = [r.final("success_rate") for r in group]
+            returns = [r.final("return_mean") for r in group]
+            row = {
+                "env": key, "method": name, "seeds": len(group),
+                "steps": float(np.mean([r.result.get("timesteps", r.config.total_timesteps) for r in group])),
+                "success": stats.bootstrap_ci(success, reps, seed=seed) if None not in success else None,
+                "return": stats.bootstrap_ci(returns, reps, seed=seed) if None not in returns else None,
+                "score_iqm": stats.iqm_ci(valid, reps, seed=seed) if len(valid) == len(group) else None,
+            }
+            report.rows.append(row)
+        path = out / f"curves_{_slug(key)}.png"
+        report.files.append(plots.plot_learning_curves(key, curves, colors, path, references[key]))
+
+    # Aggregates over envs: one (runs x envs) matrix per method, on the envs every method has.
+    tasks = [k for k in groups if all(k in scores[m] for m in methods)]
+    if tasks:
+        # rliable bootstraps each method on its own: a method's matrix must be rectangular (its
+        # fewest seeds on any env), but methods may differ in their number of runs.
+        n_runs = {m: min(len(scores[m][k]) for k in tasks) for m in methods}
+        matrices = {m: np.array([scores[m][k][:n_runs[m]] for k in tasks]).T for m in methods}
+        report.aggregates = stats.aggregate_metrics(matrices, reps, seed=seed)
+        high = max(1.0, max(float(x.max()) for x in matrices.values()))
+        taus = np.linspace(min(0.0, min(float(x.min()) for x in matrices.values())), high, 81)
+        profiles, cis = stats.performance_profiles(matrices, taus, reps, seed=seed)
+        report.files.append(plots.plot_performance_profile(profiles, cis, taus, colors, out / "performance_profile.png",
+                                                           len(tasks)))
+        report.files.append(plots.plot_aggregates(report.aggregates, colors, out / "aggregates.png"))
+    else:
+        n_runs = {}
+
+    report.markdown = _markdown(report, runs_dir, notes, tasks, n_runs)
+    (out / "results.md").write_text(report.markdown)
+    (out / "results.tex").write_text(_latex(report, tasks, n_runs))
+    report.files += [out / "results.md", out / "results.tex"]
+    return report
+
+
+RESULT_HEADER = ["Env", "Method", "Success rate [95% CI]", "Norm. score IQM [95% CI]", "Return [95% CI]", "Steps",
+                 "Seeds"]
+AGGREGATE_HEADER = ["Method", *stats.AGGREGATES]
+
+
+def _result_rows(report: Report) -> list[list[str]]:
+    return [[row["env"], row["method"], tables.fmt_ci(*row["success"]) if row["success"] else "-",
+             tables.fmt_ci(*row["score_iqm"]) if row["score_iqm"] else "-",
+             tables.fmt_ci(*row["return"]) if row["return"] else "-", tables.fmt_steps(row["steps"]), str(row["seeds"])]
+            for row in report.rows]
+
+
+def _aggregate_rows(report: Report) -> list[list[str]]:
+    return [[m, *(tables.fmt_ci(*values[name]) for name in stats.AGGREGATES)]
+            for m, values in report.aggregates.items()]
+
+
+def _runs_text(n_runs: dict[str, int]) -> str:
+    counts = sorted(set(n_runs.values()))
+    if len(counts) == 1:
+        return f"{counts[0]} run(s) per env"
+    return "runs per env: " + ", ".join(f"{m} {n}" for m, n in n_runs.items())
+
+
+def _markdown(report: Report, runs_dir: Path, notes: dict[str, str], tasks: list[str], n_runs: dict[str, int]) -> str:
+    n = len(report.rows) and sum(r["seeds"] for r in report.rows)
+    parts = [f"# Results: {runs_dir}", "",
+             f"{n} complete runs. Final evaluation of each run; means with 95% percentile bootstrap CIs over seeds."]
+    if report.incomplete:
+        parts.append(f"Ignored {len(report.incomplete)} incomplete run(s) (no result.json): "
+                     + ", ".join(f"`{p.name}`" for p in report.incomplete) + ".")
+    parts += ["", "## Per environment", "", tables.markdown_table(RESULT_HEADER, _result_rows(report), left=2), "",
+              "Normalised scores:"]
+    parts += [f"- `{env}`: {note}" for env, note in notes.items()]
+    if report.aggregates:
+        parts += ["", f"## Aggregates over {len(tasks)} env(s), {_runs_text(n_runs)} (rliable)", "",
+                  "Interquartile mean, mean, median and optimality gap of normalised scores; "
+                  "95% stratified bootstrap CIs.",
+                  "", tables.markdown_table(AGGREGATE_HEADER, _aggregate_rows(report))]
+    else:
+        parts += ["", "No aggregate metrics: no env has a normalised score for every method."]
+    parts += ["", "## Figures", ""] + [f"![{p.stem}]({p.name})" for p in report.files if p.suffix == ".png"]
+    return "\n".join(parts) + "\n"
+
+
+def _latex(report: Report, tasks: list[str], n_runs: dict[str, int]) -> str:
+    parts = ["% Generated by agentenvs-baselines report; needs \\usepackage{booktabs}.",
+             tables.latex_table(RESULT_HEADER, _result_rows(report),
+                                "Final success rate, normalised score (IQM) and extrinsic return per environment and "
+                                "shaping method: means with 95% bootstrap confidence intervals over seeds.",
+                                "tab:results", left=2)]
+    if report.aggregates:
+        parts.append(tables.latex_table(AGGREGATE_HEADER, _aggregate_rows(report),
+                                        f"Aggregate normalised scores over {len(tasks)} environment(s), "
+                                        f"{_runs_text(n_runs)} (rliable; 95% stratified bootstrap confidence "
+                                        "intervals).",
+                                        "tab:aggregates"))
+    return "\n\n".join(parts) + "\n"

@@ -1,0 +1,98 @@
+"""Reading run directories for a report: complete runs, their final scores and learning curves."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import numpy as np
+
+from ..config import CONFIG_FILE, EVAL_FILE, MONITOR_FILE, RESULT_FILE, RunConfig
+
+#: Episodes per point of a learning curve rebuilt from monitor.csv (when eval.jsonl is missing).
+MONITOR_WINDOW = 20
+
+
+@dataclass
+class Run:
+    """One complete run: its config, result.json and the directory it came from."""
+
+    path: Path
+    config: RunConfig
+    result: dict[str, Any]
+
+    @property
+    def env_id(self) -> str:
+        return self.config.env_id
+
+    @property
+    def method(self) -> str:
+        """The shaper label (``label`` or shaper names), prefixed by the algorithm when asked."""
+        return self.config.label or self.config.shaper_label
+
+    def final(self, key: str) -> float | None:
+        """``success_rate`` / ``return_mean`` of the final evaluation (training episodes as fallback)."""
+        value = (self.result.get("final_eval") or {}).get(key)
+        if value is None:
+            value = self.result.get({"success_rate": "train_success_rate", "return_mean": "train_return_mean"}[key])
+        return None if value is None else float(value)
+
+    def curve(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """``(steps, values)`` of ``key`` (``success_rate`` or ``return_mean``) over training:
+        from eval.jsonl, else from monitor.csv episodes (mean of each block of episodes)."""
+        records = _read_jsonl(self.path / EVAL_FILE)
+        points = [(r["timesteps"], r[key]) for r in records if r.get(key) is not None]
+        if len(points) >= 2:
+            steps, values = np.array(points, dtype=float).T
+            return steps, values
+        return _monitor_curve(self.path / MONITOR_FILE, key)
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a line cut short by a crash
+    return records
+
+
+def _monitor_curve(path: Path, key: str) -> tuple[np.ndarray, np.ndarray] | None:
+    import pandas as pd
+
+    if not path.exists():
+        return None
+    episodes = pd.read_csv(path, comment="#")
+    column = {"success_rate": "is_success", "return_mean": "r"}[key]
+    if column not in episodes or episodes[column].dropna().empty:
+        return None
+    steps = episodes["l"].cumsum().to_numpy(dtype=float)
+    values = episodes[column].astype(float).to_numpy()
+    blocks = [slice(i, i + MONITOR_WINDOW) for i in range(0, len(values), MONITOR_WINDOW)]
+    if len(blocks) < 2:
+        return None
+    return np.array([steps[b][-1] for b in blocks]), np.array([np.nanmean(values[b]) for b in blocks])
+
+
+def load_runs(runs_dir: Path, include: Iterable[str] | None = None) -> tuple[list[Run], list[Path]]:
+    """Every run directory under ``runs_dir`` (any depth): ``(complete runs, incomplete dirs)``.
+
+    A run is complete when its result.json exists (written atomically last by ``train``).
+    :param include: only the run directories with these names (e.g. one grid's run names).
+    """
+    complete, incomplete = [], []
+    wanted = None if include is None else set(include)
+    for config_path in sorted(Path(runs_dir).rglob(CONFIG_FILE)):
+        run_dir = config_path.parent
+        if wanted is not None and run_dir.name not in wanted:
+            continue
+        result_path = run_dir / RESULT_FILE
+        if not result_path.exists():
+            incomplete.append(run_dir)
+            continue
+        complete.append(Run(run_dir, RunConfig.load(run_dir), json.loads(result_path.read_text())))
+    return complete, incomplete

@@ -1,0 +1,95 @@
+"""The SB3 adapter of native vector envs matches SB3's DummyVecEnv step for step."""
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.vector import AutoresetMode, SyncVectorEnv
+from stable_baselines3.common.vec_env import DummyVecEnv
+
+from baselines.envs import NativeVecEnvAdapter, add_monitor, make_base_vec_env, supports_adapter
+
+N = 3
+
+
+def _make():
+    return gym.make("CartPole-v1", max_episode_steps=15)  # short: terminations and truncations
+
+
+def _rollout(venv, steps=120, seed=7):
+    rng = np.random.default_rng(0)
+    venv.seed(seed)
+    out = [venv.reset()]
+    for _ in range(steps):
+        obs, rewards, dones, infos = venv.step(rng.integers(0, 2, size=N))
+        out.append((obs, rewards, dones, [(i.get("terminal_observation"), i.get("TimeLimit.truncated")) for i in infos]))
+    return out
+
+
+def _assert_same(a, b):
+    assert len(a) == len(b)
+    np.testing.assert_allclose(a[0], b[0])
+    for (oa, ra, da, ia), (ob, rb, db, ib) in zip(a[1:], b[1:]):
+        np.testing.assert_allclose(oa, ob)
+        np.testing.assert_allclose(ra, rb)
+        np.testing.assert_array_equal(da, db)
+        for (ta, tra), (tb, trb) in zip(ia, ib):
+            assert (ta is None) == (tb is None) and tra == trb
+            if ta is not None:
+                np.testing.assert_allclose(ta, tb)
+
+
+@pytest.mark.parametrize("mode", [AutoresetMode.NEXT_STEP, AutoresetMode.SAME_STEP])
+def test_adapter_matches_dummy_vec_env(mode):
+    reference = _rollout(DummyVecEnv([_make] * N))
+    adapted = _rollout(NativeVecEnvAdapter(SyncVectorEnv([_make] * N, autoreset_mode=mode)))
+    assert sum(d.sum() for _, _, d, _ in reference[1:]) > 5  # the rollout crossed episode ends
+    assert any(t for *_, infos in reference[1:] for _, t in infos)  # ... and truncations
+    _assert_same(adapted, reference)
+
+
+class _MaskedVectorEnv(SyncVectorEnv):
+    def action_masks(self):
+        return np.tile([True, False], (self.num_envs, 1))
+
+
+def test_vector_level_methods_are_split_per_env():
+    venv = NativeVecEnvAdapter(_MaskedVectorEnv([_make] * N))
+    assert venv.has_attr("action_masks") and not venv.has_attr("no_such_method")
+    masks = venv.env_method("action_masks")
+    assert len(masks) == N and masks[0].tolist() == [True, False]
+    assert venv.env_method("action_masks", indices=[1])[0].shape == (2,)
+
+
+def test_vector_envs_that_ignore_reset_mask_fall_back_to_dummy_vec_env():
+    native = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="vector_entry_point")
+    assert not supports_adapter(native)
+    assert isinstance(make_base_vec_env("CartPole-v1", {}, 2, seed=0), DummyVecEnv)
+
+
+def test_monitor_writes_empty_success_for_envs_without_it(tmp_path):
+    venv = add_monitor(DummyVecEnv([_make] * N), tmp_path / "monitor.csv")
+    venv.reset()
+    for _ in range(40):
+        venv.step(np.zeros(N, dtype=int))
+    venv.close()
+    lines = (tmp_path / "monitor.csv").read_text().splitlines()
+    assert lines[1] == "r,l,t,is_success" and len(lines) > 4 and lines[2].endswith(",")
+
+
+def test_monitor_resume_truncates_and_appends(tmp_path):
+    path = tmp_path / "monitor.csv"
+    venv = add_monitor(DummyVecEnv([_make] * N), path)
+    venv.reset()
+    for _ in range(40):
+        venv.step(np.zeros(N, dtype=int))
+    venv.close()
+    text = path.read_bytes()
+    cut = len(b"".join(text.splitlines(keepends=True)[:4]))  # header, columns, two episodes
+    venv = add_monitor(DummyVecEnv([_make] * N), path, truncate_at=cut, elapsed=100.0)
+    venv.reset()
+    for _ in range(40):
+        venv.step(np.zeros(N, dtype=int))
+    venv.close()
+    lines = path.read_text().splitlines()
+    assert lines[:4] == text.decode().splitlines()[:4]
+    assert sum(line.startswith("#") for line in lines) == 1
+    assert float(lines[4].split(",")[2]) >= 100.0  # the t column continues
