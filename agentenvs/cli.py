@@ -30,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("grid", help="run an experiment grid (see agentenvs-baselines grid --help)")
     sub.add_parser("report", help="aggregate runs into plots and tables (see agentenvs-baselines report --help)")
     sub.add_parser("demo", help="the README demo (see agentenvs-baselines demo --help)")
+    sub.add_parser("shapers", help="list the registered reward shapers")
     args = parser.parse_args(argv)
     return args.func(args)
 

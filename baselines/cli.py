@@ -131,7 +131,7 @@ def _shapers(_: argparse.Namespace) -> int:
     width = max(map(len, names), default=0)
     for name in names:
         try:
-            doc = (shaper_class(name).__doc__ or "").strip().splitlines()[0]
+            doc = " ".join((shaper_class(name).__doc__ or "").strip().split("\n\n")[0].split())
         except Exception as exc:  # noqa: BLE001  (a broken plugin should not hide the others)
             doc = f"(cannot import: {exc})"
         print(f"{name:<{width}}  {doc}")

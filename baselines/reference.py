@@ -98,9 +98,12 @@ def run_policy(env: gym.Env, policy: ReferencePolicy, n_episodes: int, seed: int
     }
 
 
-def reference_scores(env_id: str, env_kwargs: dict[str, Any] | None = None, n_episodes: int = 50,
+def reference_scores(env_id: str, env_kwargs: dict[str, Any] | None = None, n_episodes: int = 500,
                      seed: int = 10_000) -> dict[str, dict[str, float] | None]:
     """Scores of the ``random`` and ``oracle`` policies on the same ``n_episodes`` levels.
+
+    The default of 500 episodes keeps the random policy's success rate within about +-0.04
+    (95%) of its true value; 50 episodes left it 0.2 off on Sokoban-Tiny.
 
     :return: ``{"random": stats, "oracle": stats or None}``; stats hold ``success_rate``,
         ``return_mean``, ``return_std``, ``ep_len_mean``, ``n_episodes``. ``oracle`` is ``None``

@@ -17,7 +17,11 @@ ENTRY_POINT_GROUP = "reward_plugins.shapers"
 
 #: Built-in shapers: name -> "module:Class". One line per shaper; modules import lazily.
 BUILTIN_SHAPERS: dict[str, str] = {
-    "weighted_sum": "reward_plugins.compose:WeightedSum", "clip": "reward_plugins.compose:Clip", "running_norm": "reward_plugins.compose:RunningNorm", "potential": "reward_plugins.compose:PotentialShaping", "gated": "reward_plugins.compose:GatedShaping",
+    "weighted_sum": "reward_plugins.compose:WeightedSum",
+    "clip": "reward_plugins.compose:Clip",
+    "running_norm": "reward_plugins.compose:RunningNorm",
+    "potential": "reward_plugins.compose:PotentialShaping",
+    "gated": "reward_plugins.compose:GatedShaping",
     "count": "reward_plugins.intrinsic.counts:CountBonus",
     "episodic_count": "reward_plugins.intrinsic.counts:EpisodicCountBonus",
     "rnd": "reward_plugins.intrinsic.rnd:RNDBonus",
