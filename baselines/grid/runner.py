@@ -230,8 +230,13 @@ class _Driver:
         if status == "failed":
             self.result.errors[name] = outcome["error"]
         else:
-            self.result.results[name] = outcome["result"]
-            self._ensure_result_file(name, outcome["result"])
+            result = outcome["result"]
+            self.result.results[name] = result
+            self._ensure_result_file(name, result)
+            if status == "done" and "timesteps" in result:
+                # the worker's last step report may still be in the queue, or lost with a Ray actor
+                self.display.set_steps(name, int(result["timesteps"]),
+                                       int(result.get("total_timesteps", result["timesteps"])))
         self.display.set_state(name, status, duration=outcome.get("duration"), error=outcome.get("error"),
                                announce=announce)
         self.write_status()

@@ -18,6 +18,7 @@ from ..base import RewardShaper, TransitionBatch
 from ..errors import MissingInputError, NonFiniteRewardError, ShaperConfigError, ShaperOutputError
 from ..registry import make_shaper
 from ..schedules import Constant, Schedule, make_schedule, schedule_spec
+from .inputs import find_entry, unavailable_inputs
 
 logger = logging.getLogger("reward_plugins")
 
@@ -290,3 +291,53 @@ class ShapingCore:
             if "/" in key:
                 np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         return sum((weights[label] * components[label] for label in self.labels), np.zeros_like(total))
+
+
+class ShapingWrapperMixin:
+    """What the four wrappers share: their :class:`ShapingCore`, where image and text inputs sit
+    in the observation, and the properties training code reads."""
+
+    core: ShapingCore
+
+    def _init_shaping(
+        self,
+        shapers: ShaperSpec | Iterable[ShaperSpec],
+        weights: Any,
+        *,
+        observation_space: gym.Space,
+        action_space: gym.Space,
+        num_envs: int,
+        has_reward_state: bool,
+        render_mode: str | None,
+        on_nonfinite: str,
+        update_every: int,
+        text_from_info: bool,
+    ) -> None:
+        self.core = ShapingCore(
+            shapers,
+            weights,
+            observation_space=observation_space,
+            action_space=action_space,
+            num_envs=num_envs,
+            unavailable=unavailable_inputs(
+                observation_space,
+                has_reward_state=has_reward_state,
+                render_mode=render_mode,
+                text_from_info=text_from_info,
+            ),
+            on_nonfinite=on_nonfinite,
+            update_every=update_every,
+            owner=type(self).__name__,
+        )
+        self._image = find_entry(observation_space, "image")
+        self._text = None if text_from_info else find_entry(observation_space, "text")
+
+    @property
+    def current_weights(self) -> dict[str, float]:
+        """Shaper label -> weight at the current env step."""
+        return self.core.current_weights()
+
+    @property
+    def last_update_stats(self) -> dict[str, dict[str, float]]:
+        """Shaper label -> statistics its last ``update`` returned."""
+        return self.core.last_update_stats

@@ -8,8 +8,8 @@ from gymnasium.vector.utils import concatenate, create_empty_array
 
 from ..base import TransitionBatch
 from ..errors import MissingDependencyError, MissingInputError, ShaperConfigError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingCore, to_tensor
-from .inputs import find_entry, pick, stack_dicts, unavailable_inputs
+from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from .inputs import pick, stack_dicts
 
 try:
     from pettingzoo.utils.env import ParallelEnv
@@ -18,7 +18,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise MissingDependencyError("ShapedParallelEnv needs pettingzoo: pip install 'agentenvs[multiagent]' (or pettingzoo)") from e
 
 
-class ShapedParallelEnv(BaseParallelWrapper):
+class ShapedParallelEnv(ShapingWrapperMixin, BaseParallelWrapper):
     """Adds weighted shaped rewards to each agent's reward of a PettingZoo parallel env.
 
     Changes: ``rewards[agent]`` becomes ``r_env + sum_i w_i(t) * r_i`` (a float) and
@@ -58,35 +58,19 @@ class ShapedParallelEnv(BaseParallelWrapper):
         self._obs_space, self._act_space = obs_space, act_space
         base_reward_state = getattr(env.unwrapped, "reward_state", None)
         self._reward_state = base_reward_state if callable(base_reward_state) else None
-        self.core = ShapingCore(
+        self._init_shaping(
             shapers,
             weights,
             observation_space=obs_space,
             action_space=act_space,
             num_envs=len(self._agents),
-            unavailable=unavailable_inputs(
-                obs_space,
-                has_reward_state=self._reward_state is not None,
-                render_mode=getattr(env, "render_mode", None),
-                text_from_info=text_from_info,
-            ),
+            has_reward_state=self._reward_state is not None,
+            render_mode=getattr(env, "render_mode", None),
             on_nonfinite=on_nonfinite,
             update_every=update_every,
-            owner=type(self).__name__,
+            text_from_info=text_from_info,
         )
-        self._image = find_entry(obs_space, "image")
-        self._text = None if text_from_info else find_entry(obs_space, "text")
         self._obs: dict[Any, Any] = {}
-
-    @property
-    def current_weights(self) -> dict[str, float]:
-        """Shaper label -> weight at the current env step."""
-        return self.core.current_weights()
-
-    @property
-    def last_update_stats(self) -> dict[str, dict[str, float]]:
-        """Shaper label -> statistics its last ``update`` returned."""
-        return self.core.last_update_stats
 
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
         obs, infos = self.env.reset(seed=seed, options=options)

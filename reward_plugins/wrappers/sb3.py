@@ -7,8 +7,8 @@ import numpy as np
 
 from ..base import TransitionBatch
 from ..errors import MissingDependencyError, MissingInputError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingCore, to_tensor
-from .inputs import copy_obs, find_entry, pick, replace_rows, stack_dicts, unavailable_inputs
+from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from .inputs import copy_obs, pick, replace_rows, stack_dicts
 
 try:
     from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
@@ -28,7 +28,7 @@ def _reward_state_source(venv: VecEnv) -> Callable[[], dict[str, np.ndarray]] | 
     return lambda: stack_dicts(venv.env_method("reward_state"))
 
 
-class ShapedVecEnv(VecEnvWrapper):
+class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     """Adds weighted shaped rewards to an SB3 ``VecEnv``'s rewards, for all envs in one batch.
 
     Changes: rewards become ``r_env + sum_i w_i(t) * r_i`` (float32 ``[B]``) and every
@@ -54,36 +54,20 @@ class ShapedVecEnv(VecEnvWrapper):
     ) -> None:
         super().__init__(venv)
         self._reward_state = _reward_state_source(venv)
-        self.core = ShapingCore(
+        self._init_shaping(
             shapers,
             weights,
             observation_space=venv.observation_space,
             action_space=venv.action_space,
             num_envs=venv.num_envs,
-            unavailable=unavailable_inputs(
-                venv.observation_space,
-                has_reward_state=self._reward_state is not None,
-                render_mode=venv.render_mode,
-                text_from_info=text_from_info,
-            ),
+            has_reward_state=self._reward_state is not None,
+            render_mode=venv.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
-            owner=type(self).__name__,
+            text_from_info=text_from_info,
         )
-        self._image = find_entry(venv.observation_space, "image")
-        self._text = None if text_from_info else find_entry(venv.observation_space, "text")
         self._obs: Any = None
         self._actions: Any = None
-
-    @property
-    def current_weights(self) -> dict[str, float]:
-        """Shaper label -> weight at the current env step."""
-        return self.core.current_weights()
-
-    @property
-    def last_update_stats(self) -> dict[str, dict[str, float]]:
-        """Shaper label -> statistics its last ``update`` returned."""
-        return self.core.last_update_stats
 
     def reset(self) -> Any:
         obs = self.venv.reset()

@@ -8,11 +8,11 @@ import numpy as np
 
 from ..base import TransitionBatch
 from ..errors import MissingInputError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingCore, to_tensor
-from .inputs import batch_one, find_entry, pick, unavailable_inputs
+from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from .inputs import batch_one, pick
 
 
-class ShapedEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
+class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArgs):
     """Adds weighted shaped rewards to a single env's reward.
 
     Changes: the reward becomes ``r_env + sum_i w_i(t) * r_i`` (a Python float), and each step's
@@ -51,21 +51,17 @@ class ShapedEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
     ) -> None:
         gym.Wrapper.__init__(self, env)
         has_reward_state = env.has_wrapper_attr("reward_state")
-        self.core = ShapingCore(
+        self._init_shaping(
             shapers,
             weights,
             observation_space=env.observation_space,
             action_space=env.action_space,
             num_envs=1,
-            unavailable=unavailable_inputs(
-                env.observation_space,
-                has_reward_state=has_reward_state,
-                render_mode=env.render_mode,
-                text_from_info=text_from_info,
-            ),
+            has_reward_state=has_reward_state,
+            render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
-            owner=type(self).__name__,
+            text_from_info=text_from_info,
         )
         gym.utils.RecordConstructorArgs.__init__(
             self,
@@ -76,19 +72,7 @@ class ShapedEnv(gym.Wrapper, gym.utils.RecordConstructorArgs):
             text_from_info=text_from_info,
         )
         self._reward_state = env.get_wrapper_attr("reward_state") if has_reward_state else None
-        self._image = find_entry(env.observation_space, "image")
-        self._text = None if text_from_info else find_entry(env.observation_space, "text")
         self._obs: Any = None
-
-    @property
-    def current_weights(self) -> dict[str, float]:
-        """Shaper label -> weight at the current env step."""
-        return self.core.current_weights()
-
-    @property
-    def last_update_stats(self) -> dict[str, dict[str, float]]:
-        """Shaper label -> statistics its last ``update`` returned."""
-        return self.core.last_update_stats
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)

@@ -9,8 +9,8 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 
 from ..base import TransitionBatch
 from ..errors import MissingInputError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingCore, to_tensor
-from .inputs import copy_obs, find_entry, pick, replace_rows, stack_dicts, unavailable_inputs
+from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from .inputs import copy_obs, pick, replace_rows, stack_dicts
 
 
 def _reward_state_source(env: VectorEnv) -> Callable[[], dict[str, np.ndarray]] | None:
@@ -28,7 +28,7 @@ def _reward_state_source(env: VectorEnv) -> Callable[[], dict[str, np.ndarray]] 
     return lambda: stack_dicts(list(env.call("reward_state")))
 
 
-class ShapedVectorEnv(gym.vector.VectorWrapper, gym.utils.RecordConstructorArgs):
+class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.RecordConstructorArgs):
     """Adds weighted shaped rewards to a vector env's rewards, for all sub-envs in one batch.
 
     Changes: ``rewards`` become ``r_env + sum_i w_i(t) * r_i`` (float64 ``[B]``), and ``infos``
@@ -63,21 +63,17 @@ class ShapedVectorEnv(gym.vector.VectorWrapper, gym.utils.RecordConstructorArgs)
     ) -> None:
         gym.vector.VectorWrapper.__init__(self, env)
         self._reward_state = _reward_state_source(env)
-        self.core = ShapingCore(
+        self._init_shaping(
             shapers,
             weights,
             observation_space=env.single_observation_space,
             action_space=env.single_action_space,
             num_envs=env.num_envs,
-            unavailable=unavailable_inputs(
-                env.single_observation_space,
-                has_reward_state=self._reward_state is not None,
-                render_mode=env.render_mode,
-                text_from_info=text_from_info,
-            ),
+            has_reward_state=self._reward_state is not None,
+            render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
-            owner=type(self).__name__,
+            text_from_info=text_from_info,
         )
         gym.utils.RecordConstructorArgs.__init__(
             self,
@@ -88,20 +84,8 @@ class ShapedVectorEnv(gym.vector.VectorWrapper, gym.utils.RecordConstructorArgs)
             text_from_info=text_from_info,
         )
         self.autoreset_mode = AutoresetMode(env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
-        self._image = find_entry(env.single_observation_space, "image")
-        self._text = None if text_from_info else find_entry(env.single_observation_space, "text")
         self._obs: Any = None
         self._pending_reset = np.zeros(env.num_envs, dtype=bool)
-
-    @property
-    def current_weights(self) -> dict[str, float]:
-        """Shaper label -> weight at the current env step."""
-        return self.core.current_weights()
-
-    @property
-    def last_update_stats(self) -> dict[str, dict[str, float]]:
-        """Shaper label -> statistics its last ``update`` returned."""
-        return self.core.last_update_stats
 
     def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         mask = None

@@ -29,7 +29,7 @@ def test_ray_backend_runs_each_run_once_and_shuts_down(tmp_path):
     assert sorted(result.states) == sorted(names)
     assert {result.states[n] for n in ok} == {"done"}
     assert sorted(result.failed) == sorted(set(names) - set(ok))
-    assert all("planned failure" in result.errors[n] for n in result.failed)
+    assert all("planned failure" in result.errors[n] for n in result.failed), result.errors
     for name in ok:
         assert (tmp_path / name / CALLS_FILE).read_text() == "call\n"
         assert json.loads((tmp_path / name / RESULT_FILE).read_text())["run_name"] == name
