@@ -9,7 +9,7 @@ from ..base import TransitionBatch
 from ..errors import ShaperConfigError
 from .common import IntrinsicShaper, as_float_reward
 from .hashing import ExactHash, SimHash, is_small_discrete
-from .table import CountTable
+from .table import make_count_table
 
 #: Values of the ``hash`` argument.
 HASH_KINDS = ("auto", "exact", "simhash")
@@ -36,7 +36,7 @@ class _CountShaper(IntrinsicShaper):
         self.simhash_bits = int(simhash_bits)
 
     def build(self) -> None:
-        self.table = CountTable(num_envs=self.num_envs if self.episodic else 0)
+        self.table = make_count_table(self.num_envs if self.episodic else 0, self.device)
         kind = self.hash
         if kind == "auto":
             kind = "exact" if is_small_discrete(self.observation_space) else "simhash"

@@ -82,13 +82,35 @@ class ExactHash(nn.Module):
     @torch.no_grad()
     def forward(self, obs: Any, device: torch.device | str) -> Tensor:
         data = observation_bytes(self.space, obs, device)
-        pad = -data.shape[1] % 8
-        if pad:
-            data = torch.nn.functional.pad(data, (0, pad))
-        words = data.view(torch.int64)
         salt = (self.seed * _MIX1 + 2**63) % 2**64 - 2**63  # wrapped to int64
-        position = torch.arange(1, words.shape[1] + 1, device=words.device) * _GOLDEN + salt
-        return splitmix(words + position).sum(dim=1)
+        if data.device.type == "cpu":  # numpy: the same bits in half the time of small torch ops
+            return torch.from_numpy(_hash_rows_numpy(data.numpy(), salt))
+        return _hash_rows_torch(data, salt)
+
+
+def _hash_rows_torch(data: Tensor, salt: int) -> Tensor:
+    """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows, on the rows' device."""
+    pad = -data.shape[1] % 8
+    if pad:
+        data = torch.nn.functional.pad(data, (0, pad))
+    words = data.view(torch.int64)
+    position = torch.arange(1, words.shape[1] + 1, device=words.device) * _GOLDEN + salt
+    return splitmix(words + position).sum(dim=1)
+
+
+def _hash_rows_numpy(data: np.ndarray, salt: int) -> np.ndarray:
+    """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows in numpy's uint64 (logical shifts, wrapping
+    products), in place on one padded copy; returns int64 keys equal to the torch path's."""
+    words = -(-data.shape[1] // 8)
+    z = np.zeros((data.shape[0], 8 * words), dtype=np.uint8)
+    z[:, : data.shape[1]] = data
+    z = z.view(np.uint64)
+    z += np.arange(1, words + 1, dtype=np.uint64) * np.uint64(_GOLDEN % 2**64) + np.uint64(salt % 2**64)
+    for shift, mul in ((30, _MIX1), (27, _MIX2)):
+        z ^= z >> np.uint64(shift)
+        z *= np.uint64(mul % 2**64)
+    z ^= z >> np.uint64(31)
+    return z.sum(axis=1, dtype=np.uint64).view(np.int64)
 
 
 class SimHash(nn.Module):

@@ -12,9 +12,16 @@ Episodic tables (``num_envs > 0``) count each env's current episode apart: row `
 is env ``i``, its key is mixed with ``(i, episode[i])``, and :meth:`CountTable.forget` starts a
 new episode by bumping ``episode[i]`` (``O(B)``). Entries of finished episodes are dropped when
 the table next grows.
+
+This table lives on the shaper's device; on the CPU, :func:`make_count_table` picks
+:class:`~reward_plugins.intrinsic.host_table.HostCountTable` instead, which keeps the same
+contract and saves the same state (``export()``).
 """
 from __future__ import annotations
 
+from typing import Any
+
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -26,6 +33,28 @@ WINDOW = 8
 _SLOT_MUL = -7046029254386353131  # 0x9E3779B97F4A7C15
 _ENV_MUL = -4658895280553007687  # 0xBF58476D1CE4E5B9
 _EPISODE_MUL = -7723592293110705685  # 0x94D049BB133111EB
+
+
+def episodic_keys(keys: Any, episode: Any) -> Any:
+    """Keys of an episodic table: row ``i``'s key mixed with env ``i`` and its episode number.
+
+    Works on numpy arrays and tensors alike (both wrap around on overflow), so the CPU table of
+    :mod:`~reward_plugins.intrinsic.host_table` and this one store the same keys.
+    """
+    if isinstance(keys, np.ndarray):
+        env = np.arange(keys.shape[0], dtype=np.int64)
+    else:
+        env = torch.arange(keys.shape[0], device=keys.device)
+    return keys * 3 + (env + 1) * _ENV_MUL + episode * _EPISODE_MUL
+
+
+def make_count_table(num_envs: int, device: torch.device) -> nn.Module:
+    """The count table for ``device``: numpy and a C hash map on the CPU, tensors elsewhere."""
+    if device.type == "cpu":
+        from .host_table import HostCountTable
+
+        return HostCountTable(num_envs=num_envs)
+    return CountTable(num_envs=num_envs)
 
 
 class CountTable(nn.Module):
@@ -41,13 +70,15 @@ class CountTable(nn.Module):
             raise ValueError(f"capacity must be a power of two, got {capacity}")
         self.num_envs = int(num_envs)
         # one slot more than the capacity: the last is the trash slot, never probed
-        self.register_buffer("slot_keys", torch.full((capacity + 1,), EMPTY, dtype=torch.int64))
-        self.register_buffer("slot_counts", torch.zeros(capacity + 1, dtype=torch.int64))
-        self.register_buffer("used", torch.zeros((), dtype=torch.int64))
+        # the slots move with .to(device) but are saved in the compact form of export()
+        buffer = lambda name, value: self.register_buffer(name, value, persistent=False)  # noqa: E731
+        buffer("slot_keys", torch.full((capacity + 1,), EMPTY, dtype=torch.int64))
+        buffer("slot_counts", torch.zeros(capacity + 1, dtype=torch.int64))
+        buffer("used", torch.zeros((), dtype=torch.int64))
+        buffer("episode", torch.zeros(self.num_envs, dtype=torch.int64))
         if self.num_envs:
-            self.register_buffer("slot_owners", torch.zeros(capacity + 1, dtype=torch.int64))
-            self.register_buffer("slot_episodes", torch.zeros(capacity + 1, dtype=torch.int64))
-            self.register_buffer("episode", torch.zeros(self.num_envs, dtype=torch.int64))
+            buffer("slot_owners", torch.zeros(capacity + 1, dtype=torch.int64))
+            buffer("slot_episodes", torch.zeros(capacity + 1, dtype=torch.int64))
 
     def __len__(self) -> int:
         """Occupied slots (episodic tables include finished episodes not yet dropped)."""
@@ -64,8 +95,7 @@ class CountTable(nn.Module):
         this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``."""
         keys = keys.to(self.slot_keys.device)
         if self.num_envs:
-            env = torch.arange(keys.shape[0], device=keys.device)
-            keys = keys * 3 + (env + 1) * _ENV_MUL + self.episode * _EPISODE_MUL
+            keys = episodic_keys(keys, self.episode)
         keys = torch.where(keys == EMPTY, keys + 1, keys)
         rows = None if valid is None else valid.nonzero().squeeze(1)
         uniq, inverse, n = torch.unique(keys if rows is None else keys[rows], return_inverse=True, return_counts=True)
@@ -134,26 +164,43 @@ class CountTable(nn.Module):
         live = self.slot_keys[:-1] != EMPTY
         if self.num_envs:
             live &= self.slot_episodes[:-1] == self.episode[self.slot_owners[:-1]]
-        keys, counts = self.slot_keys[:-1][live], self.slot_counts[:-1][live]
-        capacity = self.capacity
+        entries = {"keys": self.slot_keys[:-1][live], "counts": self.slot_counts[:-1][live]}
+        if self.num_envs:
+            entries["owners"], entries["episodes"] = self.slot_owners[:-1][live], self.slot_episodes[:-1][live]
+        self._fill(entries, incoming, minimum=self.capacity)
+
+    def _fill(self, entries: dict[str, Tensor], incoming: int = 0, minimum: int = 16) -> None:
+        """Make a fresh table (a power of two, at least ``minimum`` slots and four times the entries
+        with ``incoming`` more) holding ``entries``: keys, counts, and owners / episodes if episodic."""
+        device = self.slot_keys.device
+        keys = entries["keys"].to(device)
+        capacity = minimum
         while capacity < 4 * (keys.numel() + incoming):
             capacity *= 2
-        device = self.slot_keys.device
-        owners = self.slot_owners[:-1][live] if self.num_envs else None
-        episodes = self.slot_episodes[:-1][live] if self.num_envs else None
         self.slot_keys = torch.full((capacity + 1,), EMPTY, dtype=torch.int64, device=device)
         self.slot_counts = torch.zeros(capacity + 1, dtype=torch.int64, device=device)
         self.used = torch.zeros((), dtype=torch.int64, device=device)
         slots, _ = self._find_or_claim(keys)
-        self.slot_counts[slots] = counts
+        self.slot_counts[slots] = entries["counts"].to(device)
         if self.num_envs:
             self.slot_owners = torch.zeros(capacity + 1, dtype=torch.int64, device=device)
             self.slot_episodes = torch.zeros(capacity + 1, dtype=torch.int64, device=device)
-            self.slot_owners[slots] = owners
-            self.slot_episodes[slots] = episodes
+            self.slot_owners[slots] = entries["owners"].to(device)
+            self.slot_episodes[slots] = entries["episodes"].to(device)
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):  # type: ignore[no-untyped-def]
-        for name, buffer in self.named_buffers(recurse=False):
-            if prefix + name in state_dict:
-                setattr(self, name, torch.empty_like(state_dict[prefix + name], device=buffer.device))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+    def export(self) -> dict[str, np.ndarray]:
+        """Stored keys with their counts (and owners / episodes), and the envs' episode numbers:
+        the table's state in a form independent of slots and device."""
+        live = self.slot_keys[:-1] != EMPTY
+        state = {"keys": self.slot_keys[:-1][live], "counts": self.slot_counts[:-1][live], "episode": self.episode}
+        if self.num_envs:
+            state["owners"], state["episodes"] = self.slot_owners[:-1][live], self.slot_episodes[:-1][live]
+        return {k: v.cpu().numpy().copy() for k, v in state.items()}
+
+    def get_extra_state(self) -> dict[str, Any]:
+        return {k: torch.from_numpy(v) for k, v in self.export().items()}
+
+    def set_extra_state(self, state: dict[str, Any]) -> None:
+        entries = {k: torch.as_tensor(v, dtype=torch.int64) for k, v in state.items()}
+        self.episode = entries.pop("episode").to(self.slot_keys.device)
+        self._fill(entries)

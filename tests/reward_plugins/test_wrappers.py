@@ -184,7 +184,7 @@ def _run_vector(venv, actions):
 
 
 def _run_single(env, seed, actions, column, autoreset_rows):
-    rewards, (obs, _) = [], env.reset(seed=seed)
+    rewards, _ = [], env.reset(seed=seed)
     pending = False
     for t, a in enumerate(actions):
         if autoreset_rows and pending:

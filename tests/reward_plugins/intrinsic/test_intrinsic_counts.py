@@ -107,12 +107,23 @@ def test_text_input_counts_batch_text():
     assert second == pytest.approx([1 / np.sqrt(2), 1.0])
 
 
-def test_count_table_matches_a_counter_through_collisions_races_and_growth():
+TABLES = ["CountTable", "HostCountTable"]
+
+
+def _table(kind: str, **kwargs):
+    from reward_plugins.intrinsic.host_table import HostCountTable
+    from reward_plugins.intrinsic.table import CountTable
+
+    return {"CountTable": CountTable, "HostCountTable": HostCountTable}[kind](**kwargs)
+
+
+@pytest.mark.parametrize("kind", TABLES)
+def test_count_table_matches_a_counter_through_collisions_races_and_growth(kind):
     from collections import Counter
 
-    from reward_plugins.intrinsic.table import EMPTY, CountTable
+    from reward_plugins.intrinsic.table import EMPTY
 
-    table = CountTable(capacity=4)
+    table = _table(kind, capacity=4)
     counter: Counter[int] = Counter()
     rng = np.random.default_rng(0)
     pool = np.concatenate([rng.integers(-(2**62), 2**62, 300), [EMPTY, EMPTY + 1, 0, 1]])
@@ -123,13 +134,12 @@ def test_count_table_matches_a_counter_through_collisions_races_and_growth():
         merged = {EMPTY: counter[EMPTY] + counter[EMPTY + 1], EMPTY + 1: counter[EMPTY] + counter[EMPTY + 1]}
         assert got.tolist() == [merged.get(k, counter[k]) for k in keys.tolist()]
     assert len(table) == len(set(pool.tolist()) & set(counter)) - 1  # EMPTY shares EMPTY + 1's slot
-    assert table.capacity >= 2 * len(table)
+    assert table.capacity >= len(table)
 
 
-def test_episodic_table_counts_each_episode_apart_and_drops_finished_ones_on_rebuild():
-    from reward_plugins.intrinsic.table import CountTable
-
-    table = CountTable(num_envs=2, capacity=4)
+@pytest.mark.parametrize("kind", TABLES)
+def test_episodic_table_counts_each_episode_apart_and_drops_finished_ones_on_rebuild(kind):
+    table = _table(kind, num_envs=2, capacity=4)
     rng = np.random.default_rng(1)
     episodes = [{}, {}]
     for t in range(60):
@@ -144,7 +154,55 @@ def test_episodic_table_counts_each_episode_apart_and_drops_finished_ones_on_reb
             episodes[0] = {}
             if t % 14 == 13:
                 episodes[1] = {}
-    assert len(table) > sum(map(len, episodes))  # finished episodes linger until the table grows
+    stored = len(table)
+    assert stored >= sum(map(len, episodes))
+    table.forget(torch.tensor([True, False]))
+    episodes[0] = {}
+    assert len(table) == stored > sum(map(len, episodes))  # finished episodes linger until the table grows
     table._rebuild(incoming=0)
     assert len(table) == sum(map(len, episodes))
     assert table.add(torch.as_tensor([0, 0])).tolist() == [episodes[0].get(0, 0) + 1, episodes[1].get(0, 0) + 1]
+
+
+@pytest.mark.parametrize("num_envs", [0, 3])
+@pytest.mark.parametrize("source, target", [("CountTable", "HostCountTable"), ("HostCountTable", "CountTable")])
+def test_cpu_and_device_tables_save_the_same_state_and_resume_each_other(source, target, num_envs):
+    rng = np.random.default_rng(2)
+    first, second = _table(source, num_envs=num_envs), _table(source, num_envs=num_envs)
+    batches = [torch.as_tensor(rng.integers(0, 6, 3)) for _ in range(30)]
+    valid = torch.tensor([True, False, True])
+    for t, keys in enumerate(batches[:20]):
+        for table in (first, second):
+            table.add(keys, valid=valid if t % 5 == 0 else None)
+            if num_envs and t % 6 == 5:
+                table.forget(torch.tensor([True, False, t % 12 == 11]))
+    resumed = _table(target, num_envs=num_envs)
+    resumed.load_state_dict(first.state_dict())
+    assert len(resumed) == len(first)
+    for keys in batches[20:]:
+        assert resumed.add(keys).tolist() == second.add(keys).tolist()
+
+
+@pytest.mark.parametrize("kind", TABLES)
+def test_tables_pickle_and_deepcopy_with_their_counts(kind):
+    import copy
+    import pickle
+
+    table = _table(kind, num_envs=2)
+    table.add(torch.tensor([5, 7]))
+    for clone in (copy.deepcopy(table), pickle.loads(pickle.dumps(table))):
+        assert clone.add(torch.tensor([5, 8])).tolist() == [2, 1]
+    assert table.add(torch.tensor([5, 8])).tolist() == [2, 1]  # the original is untouched
+
+
+@pytest.mark.parametrize("width", [1, 8, 100, 3 * 84 * 84])
+@pytest.mark.parametrize("salt", [0, -(2**63), 12345678901234567])
+def test_exact_hash_numpy_path_equals_the_tensor_path(width, salt):
+    from reward_plugins.intrinsic.hashing import _hash_rows_numpy, _hash_rows_torch
+
+    rows = np.random.default_rng(width).integers(0, 256, (64, width), dtype=np.uint8)
+    rows[:, 0] = np.arange(64)  # distinct rows ...
+    rows[1] = rows[0]  # ... but one pair
+    keys = _hash_rows_numpy(rows, salt)
+    assert keys.tolist() == _hash_rows_torch(torch.from_numpy(rows), salt).tolist()
+    assert keys[0] == keys[1] and len(set(keys.tolist())) == 63

@@ -1,0 +1,144 @@
+"""Visit counts of ``int64`` keys on the CPU: a C hash map from keys to dense ids plus numpy
+arrays of per-id counts.
+
+:class:`~reward_plugins.intrinsic.table.CountTable` keeps its table in tensors so that it
+stays on an accelerator; on the CPU the dozens of small tensor ops it issues per batch cost
+far more than the counting itself. This table answers the same calls with a handful of
+vectorised C calls (pandas' ``Int64HashTable``, already a dependency of the reports), about
+ten times faster for a batch of 1024 keys. Both tables mix episodic keys the same way and save
+the same state (``export()``, saved as the module's extra state), so a run saved on one
+device resumes on the other.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from pandas._libs.hashtable import Int64HashTable
+from torch import Tensor, nn
+
+from .table import EMPTY, episodic_keys
+
+
+class HostCountTable(nn.Module):
+    """Counts of ``int64`` keys on the CPU; episodic per env when ``num_envs > 0``.
+
+    Same contract as :class:`~reward_plugins.intrinsic.table.CountTable`.
+
+    :param num_envs: 0 for one global table; else the number of envs whose episodes are kept apart.
+    :param capacity: initial number of entries (grows by doubling).
+    """
+
+    def __init__(self, num_envs: int = 0, capacity: int = 1 << 12) -> None:
+        super().__init__()
+        self.num_envs = int(num_envs)
+        self._clear(max(int(capacity), 16))
+        self.episode = np.zeros(self.num_envs, dtype=np.int64)
+
+    def _clear(self, capacity: int) -> None:
+        self._ids = Int64HashTable(capacity)
+        self._keys = np.empty(capacity, dtype=np.int64)
+        self._counts = np.zeros(capacity, dtype=np.int64)
+        self._owners = np.zeros(capacity if self.num_envs else 0, dtype=np.int64)
+        self._episodes = np.zeros(capacity if self.num_envs else 0, dtype=np.int64)
+        self._used = 0
+
+    def __len__(self) -> int:
+        """Stored keys (episodic tables include finished episodes not yet dropped)."""
+        return self._used
+
+    @property
+    def capacity(self) -> int:
+        """Entries the arrays hold before they grow."""
+        return int(self._keys.shape[0])
+
+    @torch.no_grad()
+    def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
+        """Count the batch's keys (only rows where ``valid``), then return every row's count,
+        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``."""
+        keys_np = keys.detach().cpu().numpy().astype(np.int64, copy=False)
+        if self.num_envs:
+            keys_np = episodic_keys(keys_np, self.episode)
+        keys_np = np.where(keys_np == EMPTY, EMPTY + 1, keys_np)
+        rows = None if valid is None else np.flatnonzero(valid.detach().cpu().numpy())
+        batch = keys_np if rows is None else keys_np[rows]
+        ids = self._ids.lookup(batch)
+        missing = ids < 0
+        if missing.any():
+            self._insert(batch[missing], np.flatnonzero(missing) if rows is None else rows[missing])
+            ids = self._ids.lookup(batch)
+        np.add.at(self._counts, ids, 1)
+        counted = self._counts[ids]
+        if rows is not None:
+            full = np.zeros(keys_np.shape[0], dtype=np.int64)
+            full[rows] = counted
+            counted = full
+        return torch.from_numpy(counted)
+
+    def _insert(self, new_keys: np.ndarray, new_rows: np.ndarray) -> None:
+        uniq, first = np.unique(new_keys, return_index=True)
+        if self._used + uniq.size > self.capacity:
+            self._rebuild(uniq.size)
+        ids = np.arange(self._used, self._used + uniq.size, dtype=np.int64)
+        self._ids.map_keys_to_values(uniq, ids)
+        self._keys[ids] = uniq
+        if self.num_envs:
+            owners = new_rows[first]
+            self._owners[ids] = owners
+            self._episodes[ids] = self.episode[owners]
+        self._used += uniq.size
+
+    def _rebuild(self, incoming: int) -> None:
+        """Drop finished episodes (episodic tables), then make room for ``incoming`` more keys."""
+        state = self.export()
+        if self.num_envs:
+            live = state["episodes"] == self.episode[state["owners"]]
+            state = {k: v[live] if k != "episode" else v for k, v in state.items()}
+        capacity = self.capacity
+        while capacity < 2 * (state["keys"].size + incoming):
+            capacity *= 2
+        self._load(state, capacity)
+
+    @torch.no_grad()
+    def forget(self, done_mask: Tensor) -> None:
+        """Start a new episode for the envs where ``done_mask`` is true (episodic tables)."""
+        if not self.num_envs:
+            raise TypeError("forget() needs an episodic table (num_envs > 0)")
+        self.episode += done_mask.detach().cpu().numpy().astype(np.int64)
+
+    def export(self) -> dict[str, np.ndarray]:
+        """Stored keys with their counts (and owners / episodes), and the envs' episode numbers."""
+        n = self._used
+        state = {"keys": self._keys[:n].copy(), "counts": self._counts[:n].copy(), "episode": self.episode.copy()}
+        if self.num_envs:
+            state["owners"], state["episodes"] = self._owners[:n].copy(), self._episodes[:n].copy()
+        return state
+
+    def _load(self, state: dict[str, np.ndarray], capacity: int | None = None) -> None:
+        n = int(state["keys"].size)
+        self._clear(capacity or max(2 * n, 16, self.capacity))
+        self._ids.map_keys_to_values(state["keys"], np.arange(n, dtype=np.int64))
+        self._keys[:n], self._counts[:n] = state["keys"], state["counts"]
+        if self.num_envs:
+            self._owners[:n], self._episodes[:n] = state["owners"], state["episodes"]
+        self._used = n
+        self.episode = np.asarray(state["episode"], dtype=np.int64).copy()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickling and deepcopy (vector-env workers, recorded wrapper arguments) skip the hash
+        map, which cannot be pickled; ``__setstate__`` rebuilds it from the stored keys."""
+        state = self.__dict__.copy()
+        del state["_ids"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._ids = Int64HashTable(self.capacity)
+        self._ids.map_keys_to_values(self._keys[: self._used], np.arange(self._used, dtype=np.int64))
+
+    def get_extra_state(self) -> dict[str, Any]:
+        return {k: torch.from_numpy(v) for k, v in self.export().items()}
+
+    def set_extra_state(self, state: dict[str, Any]) -> None:
+        self._load({k: torch.as_tensor(v).cpu().numpy().astype(np.int64) for k, v in state.items()})
