@@ -9,7 +9,7 @@ Prints one JSON object per line:
   venv (``bash benchmarks/peers/setup_rllte.sh``). Both use 128-d features, the Nature-CNN trunk
   on images and orthogonal init. rllte updates in minibatches of 256; ours run both with
   minibatches of 256 and with our default, one whole-batch step that reuses ``forward``'s graph
-  (``--minibatch``).
+  (``--minibatch``), in fp32 and with bf16 encoders (``--precision``; rllte has fp32 only).
 * ``"bench": "wrapper_overhead"``: step time of the native Sokoban vector env with
   ``--wrapper-envs`` envs, unshaped vs wrapped in ``ShapedVectorEnv`` with the ``count`` shaper
   (and with a shaper returning zeros, ``"shaper": "zero"``: the wrapper's own cost).
@@ -86,16 +86,18 @@ def host_batch(kind: str, batch: int, seed: int) -> TransitionBatch:
     )
 
 
-def shaper_row(name: str, kind: str, device: str, minibatch: int, args: argparse.Namespace) -> dict[str, Any]:
+def shaper_row(name: str, kind: str, device: str, minibatch: int, precision: str,
+               args: argparse.Namespace) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"device": device}
     if name in LEARNED:
-        kwargs.update(feature_dim=128, minibatch_size=minibatch or None)
+        kwargs.update(feature_dim=128, minibatch_size=minibatch or None, precision=precision)
     shaper = make_shaper(name, **kwargs)
     shaper.setup(OBS_SPACES[kind], ACTIONS, args.batch)
     batches = [host_batch(kind, args.batch, seed) for seed in range(2)]
     row: dict[str, Any] = {"bench": "shaper_throughput", "impl": "reward_plugins", "shaper": name, "obs": kind,
                            "batch": args.batch, "device": device, "torch": torch.__version__,
-                           "minibatch": (minibatch or args.batch) if name in LEARNED else None}
+                           "minibatch": (minibatch or args.batch) if name in LEARNED else None,
+                           "precision": precision if name in LEARNED else None}
     if name == "count":
         row["hash"] = shaper.hash_kind
     for i in range(args.warmup):
@@ -118,6 +120,11 @@ def shaper_row(name: str, kind: str, device: str, minibatch: int, args: argparse
         row["cuda_max_memory_allocated_mb"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
     row["maxrss_mb"] = maxrss_mb()
     return row
+
+
+def precisions(names: str, device: str) -> list[str]:
+    """The ``--precision`` entries that run on ``device`` (fp16 needs a GPU)."""
+    return [p for p in names.split(",") if p != "fp16" or device.startswith("cuda")]
 
 
 def peer_rows(device: str, args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -150,7 +157,7 @@ def speedups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if (ours.get("impl") == "reward_plugins" and "transitions_per_s" in ours
                     and all(ours.get(k) == peer.get(k) for k in ("shaper", "obs", "device"))):
                 out.append({"bench": "speedup_vs_rllte", "shaper": ours["shaper"], "obs": ours["obs"],
-                            "device": ours["device"], "minibatch": ours["minibatch"],
+                            "device": ours["device"], "minibatch": ours["minibatch"], "precision": ours["precision"],
                             "speedup": round(ours["transitions_per_s"] / peer["transitions_per_s"], 2)})
     return out
 
@@ -212,6 +219,9 @@ def main() -> None:
     parser.add_argument("--minibatch", default="0,256",
                         help="update minibatch sizes of rnd/icm/e3b to run, comma-separated (0: whole batch, "
                              "one step that reuses forward's graph); rllte uses 256")
+    parser.add_argument("--precision", default="fp32,bf16",
+                        help="encoder precisions of rnd/icm/e3b to run, comma-separated (fp16 runs on cuda only); "
+                             "rllte runs in fp32")
     parser.add_argument("--iters", type=int, default=10)
     parser.add_argument("--peer-iters", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2)
@@ -245,9 +255,10 @@ def main() -> None:
         for kind in args.obs.split(","):
             for name in args.shapers.split(","):
                 for minibatch in [int(m) for m in args.minibatch.split(",")] if name in LEARNED else [0]:
-                    row = shaper_row(name, kind, device, minibatch, args)
-                    rows.append(row)
-                    print(json.dumps(row), flush=True)
+                    for precision in precisions(args.precision, device) if name in LEARNED else ["fp32"]:
+                        row = shaper_row(name, kind, device, minibatch, precision, args)
+                        rows.append(row)
+                        print(json.dumps(row), flush=True)
         if not args.no_peers:
             for row in peer_rows(device, args):
                 rows.append(row)

@@ -10,7 +10,7 @@ from torch import Tensor
 
 from ..base import RewardShaper, TransitionBatch
 from ..errors import MissingInputError, ShaperConfigError
-from .encoders import TEXT_SPACE
+from .encoders import PRECISIONS, TEXT_SPACE, check_precision, obs_to_tensor
 
 #: Values of the ``input`` argument: observations, or the env's text (``batch.text``).
 INPUT_SOURCES = ("obs", "text")
@@ -26,6 +26,8 @@ class IntrinsicShaper(RewardShaper):
 
     :param device: where to compute; ``None`` picks ``cuda`` when present.
     :param seed: seeds network initialisation and the random projections / hashes.
+    :param precision: compute dtype of learned encoders: ``"fp32"``, ``"bf16"`` (CPU or GPU) or
+        ``"fp16"`` (GPU); see :class:`~reward_plugins.intrinsic.encoders.MixedPrecision`.
     :param input: ``"obs"`` scores observations; ``"text"`` scores ``batch.text`` (the text of the
         next observation, featurised as a hashed bag of words). Only next-state shapers
         (counts, RND) accept ``"text"``.
@@ -34,8 +36,11 @@ class IntrinsicShaper(RewardShaper):
     #: Whether the shaper can score ``batch.text`` instead of observations.
     supports_text_input: ClassVar[bool] = False
 
-    def __init__(self, *, device: torch.device | str | None = None, seed: int = 0, input: str = "obs") -> None:
+    def __init__(self, *, device: torch.device | str | None = None, seed: int = 0, input: str = "obs",
+                 precision: str = "fp32") -> None:
         super().__init__(device)
+        check_precision(precision, self.device)
+        self.precision = precision
         if input not in INPUT_SOURCES:
             raise ShaperConfigError(f"{type(self).__name__}: input must be one of {INPUT_SOURCES}, got {input!r}")
         if input == "text" and not self.supports_text_input:
@@ -82,6 +87,12 @@ class IntrinsicShaper(RewardShaper):
             field = "text" if self.input == "text" else "next_obs"
             raise MissingInputError(f"{type(self).__name__} needs batch.{field}; the wrapper did not provide it")
         return value
+
+    def encoder_input(self, obs: Any) -> Tensor | dict[str, Tensor]:
+        """``obs`` preprocessed for this shaper's encoders, on :attr:`device`; images already in
+        the encoders' compute dtype."""
+        dtype = PRECISIONS[self.precision] or torch.float32
+        return obs_to_tensor(self.observation_space, obs, self.device, image_dtype=dtype)
 
     def field(self, batch: TransitionBatch, name: str) -> Any:
         """``getattr(batch, name)``, or a :class:`MissingInputError` naming the field."""
@@ -135,7 +146,7 @@ class IntrinsicShaper(RewardShaper):
             self.optimizer.load_state_dict(state["optimizer"])
 
     def extra_repr(self) -> str:
-        return f"device={self.device}, seed={self.seed}, input={self.input!r}"
+        return f"device={self.device}, seed={self.seed}, input={self.input!r}, precision={self.precision!r}"
 
 
 def minibatches(n: int, size: int | None, device: torch.device) -> list[Tensor | None]:

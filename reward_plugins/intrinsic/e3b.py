@@ -9,7 +9,7 @@ from ..base import TransitionBatch
 from ..errors import ShaperConfigError
 from .common import IntrinsicShaper, as_float_reward, minibatches, take
 from .dynamics import ActionCodec, InverseModel, encode_pair
-from .encoders import batch_size_of, make_encoder, obs_to_tensor
+from .encoders import batch_size_of, make_encoder
 
 
 class E3BBonus(IntrinsicShaper):
@@ -41,8 +41,9 @@ class E3BBonus(IntrinsicShaper):
         *,
         device: torch.device | str | None = None,
         seed: int = 0,
+        precision: str = "fp32",
     ) -> None:
-        super().__init__(device=device, seed=seed)
+        super().__init__(device=device, seed=seed, precision=precision)
         if ridge <= 0:
             raise ShaperConfigError(f"E3B ridge must be positive, got {ridge}")
         self.feature_dim = int(feature_dim)
@@ -53,7 +54,7 @@ class E3BBonus(IntrinsicShaper):
 
     def build(self) -> None:
         self.codec = ActionCodec(self.action_space)
-        self.encoder = make_encoder(self.observation_space, self.feature_dim)
+        self.encoder = make_encoder(self.observation_space, self.feature_dim, self.precision)
         self.inverse = InverseModel(self.feature_dim, self.codec)
         eye = torch.eye(self.feature_dim) / self.ridge
         self.register_buffer("cov_inverse", eye.repeat(self.num_envs, 1, 1))
@@ -64,12 +65,12 @@ class E3BBonus(IntrinsicShaper):
     @torch.no_grad()
     def embed(self, batch: TransitionBatch) -> Tensor:
         """``phi(s')``, ``[B, d]``."""
-        return self.encoder(obs_to_tensor(self.observation_space, self.next_input(batch), self.device))
+        return self.encoder(self.encoder_input(self.next_input(batch)))
 
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
         self._check_ready()
-        nxt = obs_to_tensor(self.observation_space, self.next_input(batch), self.device)
+        nxt = self.encoder_input(self.next_input(batch))
         self.check_envs(batch_size_of(nxt))
         if self.fuses(batch_size_of(nxt)):
             with torch.enable_grad():
@@ -96,18 +97,17 @@ class E3BBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
-        space = self.observation_space
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph of phi(s') on this batch: encode only s
             valid = self.valid(batch)
             batch = self.training_rows(batch)
             next_phi = kept if valid is None else kept[valid]
-            phi = self.encoder(obs_to_tensor(space, self.field(batch, "obs"), self.device))
+            phi = self.encoder(self.encoder_input(self.field(batch, "obs")))
             action = torch.as_tensor(self.field(batch, "action"), device=self.device)
             return {"e3b_inverse_loss": self._step(phi, next_phi, action)}
         batch = self.training_rows(batch)
-        obs = obs_to_tensor(space, self.field(batch, "obs"), self.device)
-        nxt = obs_to_tensor(space, self.next_input(batch), self.device)
+        obs = self.encoder_input(self.field(batch, "obs"))
+        nxt = self.encoder_input(self.next_input(batch))
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
         losses = []
         for _ in range(self.epochs):

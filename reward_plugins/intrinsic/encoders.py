@@ -140,16 +140,18 @@ def as_tensor(x: Any, device: torch.device | str) -> Tensor:
     return torch.as_tensor(np.asarray(x), device=device)
 
 
-def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str) -> Tensor | dict[str, Tensor]:
+def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str,
+                  image_dtype: torch.dtype = torch.float32) -> Tensor | dict[str, Tensor]:
     """Preprocess a batch of raw observations of ``space`` into float32 encoder input on ``device``.
 
     ``obs`` has a leading batch axis (a dict of such for ``Dict`` spaces, a sequence of strings
-    for ``Text``). The output shape per item is :func:`input_shape`.
+    for ``Text``). The output shape per item is :func:`input_shape`. Images come out as
+    ``image_dtype`` (bf16 encoders take them without another conversion pass), channels-last.
     """
     if isinstance(space, gym.spaces.Dict):
         if not isinstance(obs, Mapping):
             raise ShaperConfigError(f"Dict observation space expects a dict batch, got {type(obs).__name__}")
-        return {k: obs_to_tensor(s, obs[k], device) for k, s in space.spaces.items()}  # type: ignore[misc]
+        return {k: obs_to_tensor(s, obs[k], device, image_dtype) for k, s in space.spaces.items()}  # type: ignore[misc]
     if isinstance(space, gym.spaces.Text):
         return bag_of_words(list(obs), device)
     x = as_tensor(obs, device)
@@ -170,10 +172,9 @@ def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str) -> Ten
             if codes:
                 return nn.functional.one_hot(x.long().clamp_(0, codes - 1), codes).permute(0, 3, 1, 2).float()
             return (x.float() / _scale(space)).unsqueeze(1)
-        if layout == "hwc":
-            return x.permute(0, 3, 1, 2).float().div_(_scale(space))
-        if layout == "chw":
-            return x.float().div_(_scale(space))
+        if layout in ("hwc", "chw"):  # images, channels-last in memory as NatureCNN wants them
+            x = x.permute(0, 3, 1, 2) if layout == "hwc" else x
+            return x.to(image_dtype, memory_format=torch.channels_last).div_(_scale(space))
         return x.reshape(x.shape[0], -1).float()
     input_shape(space)  # raises the unsupported-space error
     raise AssertionError("unreachable")
@@ -225,7 +226,8 @@ class NatureCNN(nn.Module):
         self.head = nn.Linear(flat, feature_dim)
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.convs(x))
+        # channels-last, as make_encoder lays out the weights: oneDNN's fastest conv layout
+        return self.head(self.convs(x.contiguous(memory_format=torch.channels_last)))
 
 
 class DictEncoder(nn.Module):
@@ -240,18 +242,54 @@ class DictEncoder(nn.Module):
         return self.head(torch.relu(torch.cat([enc(x[k]) for k, enc in self.parts.items()], dim=1)))
 
 
-def make_encoder(observation_space: gym.Space, feature_dim: int) -> nn.Module:
+#: Values of the ``precision`` argument of the learned shapers: the encoders' compute dtype.
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class MixedPrecision(nn.Module):
+    """Runs ``net`` under autocast to ``dtype`` and returns float32 features.
+
+    Parameters, optimizer state and everything computed from the features (bonuses, losses,
+    E3B's covariance) stay float32; only the encoder's matmuls and convs run in ``dtype``
+    (bf16 roughly halves their time on CPUs with AVX512-BF16 or AMX, and on recent GPUs).
+    """
+
+    def __init__(self, net: nn.Module, dtype: torch.dtype) -> None:
+        super().__init__()
+        self.net = net
+        self.dtype = dtype
+
+    def forward(self, x: Any) -> Tensor:
+        first = next(iter(x.values())) if isinstance(x, Mapping) else x
+        with torch.autocast(first.device.type, dtype=self.dtype):
+            return self.net(x).float()
+
+
+def check_precision(precision: str, device: torch.device) -> None:
+    """Raise a :class:`ShaperConfigError` for an unknown ``precision`` or fp16 on a CPU."""
+    if precision not in PRECISIONS:
+        raise ShaperConfigError(f"precision must be one of {sorted(PRECISIONS)}, got {precision!r}")
+    if precision == "fp16" and device.type == "cpu":
+        raise ShaperConfigError("precision='fp16' needs a GPU; on the CPU use 'bf16' (or 'fp32')")
+
+
+def make_encoder(observation_space: gym.Space, feature_dim: int, precision: str = "fp32") -> nn.Module:
     """The network mapping ``obs_to_tensor(observation_space, ...)`` to ``[B, feature_dim]``.
 
     Conv and linear weights are orthogonal with gain sqrt(2), biases zero (as SB3, CleanRL and
     rllte): features start at unit scale, which elliptical and distance bonuses rely on.
+    ``precision`` other than ``"fp32"`` wraps the network in :class:`MixedPrecision`.
     """
     encoder = _build(observation_space, feature_dim)
     for module in encoder.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             nn.init.orthogonal_(module.weight, gain=float(np.sqrt(2)))
             nn.init.zeros_(module.bias)
-    return encoder
+    for module in encoder.modules():
+        if isinstance(module, NatureCNN):
+            module.to(memory_format=torch.channels_last)  # .to(device) and load_state_dict keep it
+    dtype = PRECISIONS[precision]
+    return encoder if dtype is None else MixedPrecision(encoder, dtype)
 
 
 def _build(observation_space: gym.Space, feature_dim: int) -> nn.Module:

@@ -8,7 +8,7 @@ from torch import Tensor
 from ..base import TransitionBatch
 from .common import IntrinsicShaper, as_float_reward, minibatches, take
 from .dynamics import ActionCodec, InverseModel, encode_pair, head
-from .encoders import batch_size_of, make_encoder, obs_to_tensor
+from .encoders import batch_size_of, make_encoder
 
 
 class ICMBonus(IntrinsicShaper):
@@ -42,8 +42,9 @@ class ICMBonus(IntrinsicShaper):
         *,
         device: torch.device | str | None = None,
         seed: int = 0,
+        precision: str = "fp32",
     ) -> None:
-        super().__init__(device=device, seed=seed)
+        super().__init__(device=device, seed=seed, precision=precision)
         self.feature_dim = int(feature_dim)
         self.eta = float(eta)
         self.beta = float(beta)
@@ -53,7 +54,7 @@ class ICMBonus(IntrinsicShaper):
 
     def build(self) -> None:
         self.codec = ActionCodec(self.action_space)
-        self.encoder = make_encoder(self.observation_space, self.feature_dim)
+        self.encoder = make_encoder(self.observation_space, self.feature_dim, self.precision)
         self.inverse = InverseModel(self.feature_dim, self.codec)
         self.forward_model = head(self.feature_dim + self.codec.dim, self.feature_dim)
 
@@ -61,9 +62,8 @@ class ICMBonus(IntrinsicShaper):
         self.optimizer = torch.optim.Adam(self.parameters(), lr=self.lr)
 
     def _inputs(self, batch: TransitionBatch) -> tuple[Tensor | dict[str, Tensor], Tensor | dict[str, Tensor]]:
-        space = self.observation_space
-        return (obs_to_tensor(space, self.field(batch, "obs"), self.device),
-                obs_to_tensor(space, self.next_input(batch), self.device))
+        return (self.encoder_input(self.field(batch, "obs")),
+                self.encoder_input(self.next_input(batch)))
 
     def predict_next(self, phi: Tensor, action_code: Tensor) -> Tensor:
         """The forward model's ``f(phi(s), a)``."""

@@ -51,9 +51,10 @@ class RNDBonus(IntrinsicShaper):
         *,
         device: torch.device | str | None = None,
         seed: int = 0,
+        precision: str = "fp32",
         input: str = "obs",
     ) -> None:
-        super().__init__(device=device, seed=seed, input=input)
+        super().__init__(device=device, seed=seed, input=input, precision=precision)
         self.feature_dim = int(feature_dim)
         self.lr = float(lr)
         self.gamma = float(gamma)
@@ -66,8 +67,8 @@ class RNDBonus(IntrinsicShaper):
 
     def build(self) -> None:
         space = self.observation_space
-        self.target = make_encoder(space, self.feature_dim).requires_grad_(False)
-        self.predictor = make_encoder(space, self.feature_dim)
+        self.target = make_encoder(space, self.feature_dim, self.precision).requires_grad_(False)
+        self.predictor = make_encoder(space, self.feature_dim, self.precision)
         shape = input_shape(space)
         if isinstance(shape, dict):
             self.obs_rms: nn.Module = nn.ModuleDict({k: RunningMeanStd(s) for k, s in shape.items()})

@@ -42,5 +42,5 @@ class RunningMeanStd(nn.Module):
 
     def normalize(self, x: Tensor, clip: float | None = None) -> Tensor:
         """``(x - mean) / std``, optionally clipped to ``[-clip, clip]``."""
-        out = (x - self.mean) / self.std
+        out = (x - self.mean).mul_(self.std.reciprocal())  # one pass and one new tensor over x
         return out.clamp_(-clip, clip) if clip is not None else out
