@@ -3,7 +3,7 @@
 Runs the grid of ``baselines/grids/demo.yaml`` (Sokoban-Tiny-v0, PPO; no shaping vs a count
 bonus vs RND; 3 seeds) through :func:`baselines.grid.run_grid` on 2 worker processes, then
 :func:`baselines.report.write_report` into ``results/demo/``: learning curves, performance
-profile, results.md and results.tex. About 10 minutes on 2 CPU cores; rerunning reuses the
+profile, results.md and results.tex. About 3 minutes on 2 CPU cores; rerunning reuses the
 finished runs (and resumes a killed demo)::
 
     python -m baselines.demo [--steps N] [--seeds N] [--workers N] [--out DIR]

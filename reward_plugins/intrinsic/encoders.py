@@ -141,17 +141,19 @@ def as_tensor(x: Any, device: torch.device | str) -> Tensor:
 
 
 def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str,
-                  image_dtype: torch.dtype = torch.float32) -> Tensor | dict[str, Tensor]:
+                  image_dtype: torch.dtype = torch.float32, channels_last: bool = True) -> Tensor | dict[str, Tensor]:
     """Preprocess a batch of raw observations of ``space`` into float32 encoder input on ``device``.
 
     ``obs`` has a leading batch axis (a dict of such for ``Dict`` spaces, a sequence of strings
     for ``Text``). The output shape per item is :func:`input_shape`. Images come out as
-    ``image_dtype`` (bf16 encoders take them without another conversion pass), channels-last.
+    ``image_dtype`` (bf16 encoders take them without another conversion pass), laid out
+    channels-last in memory for the convolutions unless ``channels_last`` is false.
     """
     if isinstance(space, gym.spaces.Dict):
         if not isinstance(obs, Mapping):
             raise ShaperConfigError(f"Dict observation space expects a dict batch, got {type(obs).__name__}")
-        return {k: obs_to_tensor(s, obs[k], device, image_dtype) for k, s in space.spaces.items()}  # type: ignore[misc]
+        return {k: obs_to_tensor(s, obs[k], device, image_dtype, channels_last)  # type: ignore[misc]
+                for k, s in space.spaces.items()}
     if isinstance(space, gym.spaces.Text):
         return bag_of_words(list(obs), device)
     x = as_tensor(obs, device)
@@ -174,7 +176,8 @@ def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str,
             return (x.float() / _scale(space)).unsqueeze(1)
         if layout in ("hwc", "chw"):  # images, channels-last in memory as NatureCNN wants them
             x = x.permute(0, 3, 1, 2) if layout == "hwc" else x
-            return x.to(image_dtype, memory_format=torch.channels_last).div_(_scale(space))
+            layout = torch.channels_last if channels_last else torch.contiguous_format
+            return x.to(image_dtype, memory_format=layout).div_(_scale(space))
         return x.reshape(x.shape[0], -1).float()
     input_shape(space)  # raises the unsupported-space error
     raise AssertionError("unreachable")
@@ -182,7 +185,7 @@ def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str,
 
 def flat_features(space: gym.Space, obs: Any, device: torch.device | str) -> Tensor:
     """``obs_to_tensor`` flattened to ``[B, D]`` (``Dict`` keys concatenated in key order)."""
-    x = obs_to_tensor(space, obs, device)
+    x = obs_to_tensor(space, obs, device, channels_last=False)  # flattening channels-last would copy
     if isinstance(x, dict):
         return torch.cat([v.flatten(1) for v in x.values()], dim=1)
     return x.flatten(1)
