@@ -97,8 +97,19 @@ class NativeVecEnvAdapter(VecEnv):
         self._seed: int | None = None
         self.spec = getattr(venv, "spec", None)
         super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
+        self._final_reward_state: dict[str, np.ndarray] | None = None
+        if callable(getattr(venv, "reward_state", None)):  # only envs that have one offer it
+            self.reward_state = self._reward_state
+
+    def _reward_state(self) -> dict[str, np.ndarray]:
+        """The vector env's batched ``reward_state()`` after the last step; for envs that finished
+        in it, the state before the adapter reset them (the state of ``terminal_observation``)."""
+        if self._final_reward_state is not None:
+            return self._final_reward_state
+        return self.venv.reward_state()
 
     def reset(self) -> VecEnvObs:
+        self._final_reward_state = None
         obs, info = self.venv.reset(seed=self._seed)
         self._seed = None
         self.reset_infos = _split_infos(info, self.num_envs)
@@ -115,6 +126,7 @@ class NativeVecEnvAdapter(VecEnv):
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, terminated, truncated, info = self.venv.step(self._actions)
         dones = np.logical_or(terminated, truncated)
+        self._final_reward_state = None
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             infos = _split_infos(info, self.num_envs)
             for i in np.flatnonzero(dones):
@@ -126,6 +138,8 @@ class NativeVecEnvAdapter(VecEnv):
             if dones.any():
                 for i in np.flatnonzero(dones):
                     infos[i]["terminal_observation"] = _take(obs, i)
+                if hasattr(self, "reward_state"):
+                    self._final_reward_state = self.venv.reward_state()
                 reset_obs, reset_info = self.venv.reset(options={"reset_mask": dones})
                 obs = _assign(obs, reset_obs, dones)
                 for i, item in enumerate(_split_infos(reset_info, self.num_envs)):
@@ -150,10 +164,18 @@ class NativeVecEnvAdapter(VecEnv):
 
     def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any) -> list[Any]:
         """Call a vector-level method; a result with a leading ``num_envs`` axis is split per env."""
-        result = getattr(self.venv, method_name)(*method_args, **method_kwargs)
+        # methods the adapter redefines (reward_state, which keeps terminal states) come first
+        method = self.__dict__.get(method_name) or getattr(self.venv, method_name)
+        result = method(*method_args, **method_kwargs)
         rows = self._indices(indices)
-        if isinstance(result, np.ndarray) and result.ndim >= 1 and result.shape[0] == self.num_envs:
+
+        def batched(value: Any) -> bool:
+            return isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == self.num_envs
+
+        if batched(result):
             return [result[i] for i in rows]
+        if isinstance(result, dict) and result and all(map(batched, result.values())):
+            return [{k: v[i] for k, v in result.items()} for i in rows]
         return [result for _ in rows]
 
     def env_is_wrapped(self, wrapper_class: type[gym.Wrapper], indices: VecEnvIndices = None) -> list[bool]:

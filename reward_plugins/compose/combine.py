@@ -60,6 +60,13 @@ class WeightedSum(NestedShaper):
         self.steps += int(batch.valid.sum()) if batch.valid is not None else batch.batch_size
         return total
 
+    def get_extra_state(self) -> dict[str, int]:
+        """The schedules' position, so a resumed run continues its weights where it stopped."""
+        return {"steps": self.steps}
+
+    def set_extra_state(self, state: dict[str, int]) -> None:
+        self.steps = int(state["steps"])
+
 
 class Clip(NestedShaper):
     """``clamp(shaper(batch), low, high)``.

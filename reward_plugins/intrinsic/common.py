@@ -29,7 +29,7 @@ class IntrinsicShaper(RewardShaper):
     :param precision: compute dtype of learned encoders: ``"fp32"``, ``"bf16"`` (CPU or GPU) or
         ``"fp16"`` (GPU); see :class:`~reward_plugins.intrinsic.encoders.MixedPrecision`.
     :param input: ``"obs"`` scores observations; ``"text"`` scores ``batch.text`` (the text of the
-        next observation, featurised as a hashed bag of words). Only next-state shapers
+        next observation: exact digests for counts, hashed words and character trigrams for RND). Only next-state shapers
         (counts, RND) accept ``"text"``.
     """
 
@@ -116,6 +116,14 @@ class IntrinsicShaper(RewardShaper):
         statistics, counts and per-env state untouched.
         """
         return None if batch.valid is None else batch.valid.to(self.device, torch.bool)
+
+    def nothing_to_learn(self, batch: TransitionBatch) -> bool:
+        """True when no row of ``batch`` is a transition: ``update`` then returns ``{}`` without
+        a step (Adam would still move the weights on its momentum)."""
+        if batch.valid is None or bool(batch.valid.any()):
+            return False
+        self.kept_for(batch)  # release what forward kept
+        return True
 
     def training_rows(self, batch: TransitionBatch) -> TransitionBatch:
         """The batch without its non-transition rows, for ``update``."""

@@ -97,6 +97,8 @@ class E3BBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
+        if self.nothing_to_learn(batch):
+            return {}
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph of phi(s') on this batch: encode only s
             valid = self.valid(batch)

@@ -14,7 +14,7 @@ integer ``Box`` ``[H, W]`` (grids)     one-hot tile codes ``[K, H, W]`` -> padde
                                        striding (works from 1x1; Sokoban's 6x6 / 7x7 included)
 small ``Box`` ``[H, W, C]`` or CHW     float ``[C, H, W]`` -> the same padded conv encoder
 image ``Box`` (side >= 36), HWC/CHW    ``[C, H, W]`` scaled to [0, 1] -> Nature-CNN (8/4, 4/2, 3/1)
-``Text``                               hashed bag of words ``[text_buckets]`` -> MLP
+``Text``                               hashed words + char trigrams ``[text_buckets]`` -> MLP
 ``Dict``                               per-key inputs -> per-key encoders, concatenated -> Linear
 =====================================  ==========================================================
 
@@ -38,7 +38,7 @@ from ..errors import ShaperConfigError
 IMAGE_MIN_SIDE = 36
 #: Integer grids whose largest code is below this are one-hot encoded per tile.
 MAX_ONE_HOT_CODES = 32
-#: Hash buckets of the bag-of-words text features.
+#: Hash buckets of the text features (words and character trigrams).
 TEXT_BUCKETS = 1024
 #: A text space or ``batch.text``; used by shapers that read ``batch.text``.
 TEXT_SPACE = gym.spaces.Text(max_length=4096)
@@ -115,17 +115,25 @@ def input_shape(space: gym.Space) -> tuple[int, ...] | dict[str, tuple[int, ...]
     )
 
 
-def bag_of_words(texts: Sequence[str], device: torch.device | str, buckets: int = TEXT_BUCKETS) -> Tensor:
-    """Hashed bag-of-words counts ``[B, buckets]`` (float32) of lower-cased alphanumeric tokens.
+def text_features(texts: Sequence[str], device: torch.device | str, buckets: int = TEXT_BUCKETS) -> Tensor:
+    """Hashed counts ``[B, buckets]`` (float32): lower-cased words in the first half of the
+    buckets, character trigrams of the raw text in the second.
 
-    Uses CRC32, which is stable across processes (Python's ``hash`` of ``str`` is salted).
+    Words carry the meaning of prose; trigrams keep order and symbols, so "push box left" and
+    "left box push" differ, and so do two Sokoban boards in XSB text (``#``, ``@``, ``$``, spaces),
+    which have no words at all. CRC32 is stable across processes (Python's ``hash`` is salted).
     """
+    half = buckets // 2
     rows: list[int] = []
     cols: list[int] = []
     for i, text in enumerate(texts):
-        for token in _TOKEN.findall(str(text).lower()):
+        text = str(text)
+        for token in _TOKEN.findall(text.lower()):
             rows.append(i)
-            cols.append(zlib.crc32(token.encode()) % buckets)
+            cols.append(zlib.crc32(token.encode()) % half)
+        for k in range(len(text) - 2):
+            rows.append(i)
+            cols.append(half + zlib.crc32(text[k:k + 3].encode()) % (buckets - half))
     out = torch.zeros(len(texts), buckets, dtype=torch.float32, device=device)
     if rows:
         index = torch.tensor([rows, cols], dtype=torch.long, device=device)
@@ -155,7 +163,7 @@ def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str,
         return {k: obs_to_tensor(s, obs[k], device, image_dtype, channels_last)  # type: ignore[misc]
                 for k, s in space.spaces.items()}
     if isinstance(space, gym.spaces.Text):
-        return bag_of_words(list(obs), device)
+        return text_features(list(obs), device)
     x = as_tensor(obs, device)
     if isinstance(space, gym.spaces.Discrete):
         return nn.functional.one_hot(x.long().reshape(-1) - int(space.start), int(space.n)).float()
@@ -252,6 +260,8 @@ PRECISIONS = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
 class MixedPrecision(nn.Module):
     """Runs ``net`` under autocast to ``dtype`` and returns float32 features.
 
+    Its ``state_dict`` is the one of ``net`` alone, so checkpoints move between precisions.
+
     Parameters, optimizer state and everything computed from the features (bonuses, losses,
     E3B's covariance) stay float32; only the encoder's matmuls and convs run in ``dtype``
     (bf16 roughly halves their time on CPUs with AVX512-BF16 or AMX, and on recent GPUs).
@@ -259,13 +269,23 @@ class MixedPrecision(nn.Module):
 
     def __init__(self, net: nn.Module, dtype: torch.dtype) -> None:
         super().__init__()
-        self.net = net
+        self.wrapped = net
         self.dtype = dtype
+        self.register_load_state_dict_pre_hook(self._nest_keys)
+
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "", keep_vars: bool = False) -> Any:
+        """``net``'s entries under this module's own prefix (the keys of an fp32 encoder)."""
+        return self.wrapped.state_dict(*args, destination=destination, prefix=prefix, keep_vars=keep_vars)
+
+    @staticmethod
+    def _nest_keys(module: nn.Module, state_dict: dict[str, Any], prefix: str, *args: Any) -> None:
+        for key in [k for k in state_dict if k.startswith(prefix) and not k.startswith(prefix + "wrapped.")]:
+            state_dict[prefix + "wrapped." + key[len(prefix):]] = state_dict.pop(key)
 
     def forward(self, x: Any) -> Tensor:
         first = next(iter(x.values())) if isinstance(x, Mapping) else x
         with torch.autocast(first.device.type, dtype=self.dtype):
-            return self.net(x).float()
+            return self.wrapped(x).float()
 
 
 def check_precision(precision: str, device: torch.device) -> None:

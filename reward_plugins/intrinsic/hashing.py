@@ -4,8 +4,9 @@ Two ways to turn a batch of observations into ``int64`` keys, both vectorised ov
 
 * :class:`ExactHash`: the raw observation bytes read as 64-bit words ``x_i``, each mixed with
   its position by the SplitMix64 finaliser and summed: ``h(s) = sum_i mix(x_i + c_i)
-  (mod 2**64)``. Distinct states collide with probability about ``2**-64``: counts are exact for
-  grids and other small discrete states.
+  (mod 2**64)``; strings (``Text``) enter as an 8-byte BLAKE2 digest of their UTF-8 bytes.
+  Distinct states collide with probability about ``2**-64``: counts are exact for grids, text
+  and other small discrete states.
 * :class:`SimHash`: "#Exploration" (Tang et al., 2017): ``sign(A g(s))`` with a fixed Gaussian
   ``A`` of ``k`` rows over the preprocessed features ``g(s)`` (:func:`encoders.flat_features`),
   the ``k`` bits packed into one key. Nearby high-dimensional states (images, float vectors)
@@ -15,6 +16,7 @@ Two ways to turn a batch of observations into ``int64`` keys, both vectorised ov
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Mapping
 
 import gymnasium as gym
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .encoders import as_tensor, bag_of_words, flat_features
+from .encoders import as_tensor, flat_features
 
 #: Largest SimHash code length: the bits must fit one signed 64-bit key.
 MAX_SIMHASH_BITS = 63
@@ -50,10 +52,10 @@ def observation_bytes(space: gym.Space, obs: Any, device: torch.device | str) ->
         if not isinstance(obs, Mapping):
             raise TypeError(f"Dict observation space expects a dict batch, got {type(obs).__name__}")
         return torch.cat([observation_bytes(s, obs[k], device) for k, s in space.spaces.items()], dim=1)
-    if isinstance(space, gym.spaces.Text):
-        x = bag_of_words(list(obs), device)
-    else:
-        x = as_tensor(obs, device)
+    if isinstance(space, gym.spaces.Text):  # strings of any length: an 8-byte digest of each
+        digests = b"".join(hashlib.blake2b(str(t).encode(), digest_size=8).digest() for t in obs)
+        return torch.frombuffer(bytearray(digests), dtype=torch.uint8).reshape(-1, 8).to(device)
+    x = as_tensor(obs, device)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     x = x.reshape(x.shape[0], -1).contiguous()

@@ -88,6 +88,8 @@ class ICMBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
+        if self.nothing_to_learn(batch):
+            return {}
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph on this batch: one step, no recomputation

@@ -119,6 +119,8 @@ class RNDBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
+        if self.nothing_to_learn(batch):
+            return {}
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph on this batch: one step, no recomputation
             predicted, target = kept

@@ -250,7 +250,8 @@ class ShapingCore:
         if not math.isfinite(total.sum()):
             total = self._handle_nonfinite(components, total)
         self.num_wrapper_steps += 1
-        if self.update_every and self.num_wrapper_steps % self.update_every == 0:
+        nothing_valid = valid is not None and not valid.any()  # every env was resetting
+        if self.update_every and self.num_wrapper_steps % self.update_every == 0 and not nothing_valid:
             for shaper, label in self._updaters:
                 stats = shaper.update(batch if on is None else on[shaper.device])
                 self.last_update_stats[label] = dict(stats)

@@ -14,7 +14,7 @@ try:
     from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise MissingDependencyError(
-        "ShapedVecEnv needs stable-baselines3: pip install 'agentenvs[baselines]' (or stable-baselines3)"
+        "ShapedVecEnv needs stable-baselines3: pip install stable-baselines3 (a core dependency of agentenvs)"
     ) from e
 
 
@@ -38,8 +38,10 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     SB3 resets a done env within the same step and returns the real last observation in
     ``infos[j]["terminal_observation"]``; that is used as ``next_obs`` (and as the frame, with
     pixel observations). ``terminated`` is ``done and not infos[j]["TimeLimit.truncated"]``.
-    ``reward_state`` read after the step, and frames from ``get_images()``, describe the reset
-    state of done envs. Parameters are those of :class:`~reward_plugins.wrappers.ShapedEnv`.
+    Frames from ``get_images()`` describe the reset state of done envs, and so does
+    ``reward_state`` read after the step, unless the base VecEnv's batched ``reward_state()``
+    keeps the terminal states (``baselines.envs.NativeVecEnvAdapter`` does). Parameters are
+    those of :class:`~reward_plugins.wrappers.ShapedEnv`.
     """
 
     def __init__(

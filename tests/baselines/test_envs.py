@@ -93,3 +93,31 @@ def test_monitor_resume_truncates_and_appends(tmp_path):
     assert lines[:4] == text.decode().splitlines()[:4]
     assert sum(line.startswith("#") for line in lines) == 1
     assert float(lines[4].split(",")[2]) >= 100.0  # the t column continues
+
+
+def test_adapter_reward_state_is_per_env_and_keeps_terminal_states():
+    import agentenvs  # noqa: F401
+    from reward_plugins import RewardShaper
+    from reward_plugins.wrappers import ShapedVecEnv
+
+    class BoxesOnTarget(RewardShaper):
+        requires = frozenset({"reward_state", "next_obs"})
+
+        def forward(self, batch):
+            self.seen = batch.reward_state
+            return batch.reward_state["boxes_on_target"].float()
+
+    level = "######\n##   #\n##.$@#\n##   #\n##   #\n######"  # one push left solves it
+    venv = add_monitor(make_base_vec_env("agentenvs/Sokoban-Tiny-v0", {"levels": level}, N, 0))
+    assert type(venv.unwrapped) is NativeVecEnvAdapter
+    shaper = BoxesOnTarget(device="cpu")
+    env = ShapedVecEnv(venv, shaper)
+    env.reset()
+    _, _, dones, infos = env.step(np.array([2, 0, 0]))  # env 0 solves its level, the others wait
+    assert shaper.seen["boxes_on_target"].shape == (N,) and shaper.seen["player"].shape == (N, 2)
+    assert dones.tolist() == [True, False, False]
+    # env 0 was reset at once (SB3 semantics), yet its reward_state is its solved, terminal state
+    assert shaper.seen["boxes_on_target"].tolist() == [1, 0, 0]
+    assert [i["reward_components"]["BoxesOnTarget"] for i in infos] == [1.0, 0.0, 0.0]
+    assert venv.unwrapped.reward_state()["boxes_on_target"].tolist() == [1, 0, 0]
+    assert venv.env_method("reward_state")[0]["boxes_on_target"] == 1

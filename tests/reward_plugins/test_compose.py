@@ -184,3 +184,11 @@ def test_gated_last_outcome_and_invalid_rows():
 def test_compositions_build_from_registry_specs():
     ws = make_shaper("weighted_sum", shapers=[{"name": "clip", "shaper": Script([5.0]), "low": 0, "high": 2}], weights=[3.0])
     assert ws(tb(1)).tolist() == [6.0]
+
+
+def test_weighted_sum_resumes_its_schedules_where_they_stopped():
+    ws = WeightedSum([Script([1, 2], [1, 2]), Script([10, 20], [10, 20])], weights=[2.0, Linear(1.0, 0.0, 4)])
+    ws(tb(2))
+    resumed = WeightedSum([Script([1, 2], [1, 2]), Script([10, 20], [10, 20])], weights=[2.0, Linear(1.0, 0.0, 4)])
+    resumed.load_state_dict(ws.state_dict())
+    assert resumed.steps == 2 and resumed(tb(2)).tolist() == [2 + 5, 4 + 10]

@@ -81,3 +81,39 @@ def test_sokoban_frames_and_reward_state_inputs_are_available():
     expected = venv.unwrapped.render().reshape(2, -1).mean(1)
     np.testing.assert_allclose(info["reward_components"]["FrameMean"], expected, rtol=1e-5)
     ShapedEnv(gym.make(ID), PlayerVisits())  # reward_state found through the wrapper stack
+
+
+@pytest.mark.parametrize("spec", ["icm", "e3b", "rnd", {"name": "rnd", "epochs": 2, "minibatch_size": 4}])
+def test_learned_shapers_skip_steps_where_every_env_is_resetting(spec):
+    # One env, 5-step episodes: under NEXT_STEP autoreset every 6th batch has no transition.
+    venv = gym.make_vec(ID, num_envs=1, vectorization_mode="vector_entry_point", max_steps=5)
+    env = ShapedVectorEnv(venv, [spec])
+    shaper = env.core.shapers[0]
+    env.reset(seed=0)
+    for t in range(14):
+        before = {k: v.clone() for k, v in shaper.state_dict().items() if isinstance(v, torch.Tensor)}
+        _, reward, terminated, truncated, info = env.step(np.array([t % 4]))
+        if not info["_reward_components"][0]:  # the reset step: no learning, no bonus
+            after = shaper.state_dict()
+            assert all(torch.equal(before[k], after[k]) for k in before), "weights moved on a reset step"
+            assert info["reward_components"][shaper.name][0] == 0.0
+    assert t == 13 and np.isfinite(reward).all()
+
+
+def test_count_on_text_observations_keys_each_board_apart():
+    env = ShapedEnv(gym.make(ID, obs_mode="text"), ["count"])
+    obs, _ = env.reset(seed=3)
+    seen, bonuses = [obs], []
+    for action in ["left", "up", "right", "down", "left", "left"]:
+        obs, _, terminated, truncated, info = env.step(action)
+        seen.append(obs)
+        bonuses.append(info["reward_components"]["count"])
+        if terminated or truncated:
+            break
+    visits = {}
+    expected = []
+    for board in seen[1:]:
+        visits[board] = visits.get(board, 0) + 1
+        expected.append(1 / np.sqrt(visits[board]))
+    assert len(set(seen[1:])) > 1
+    np.testing.assert_allclose(bonuses, expected, rtol=1e-6)

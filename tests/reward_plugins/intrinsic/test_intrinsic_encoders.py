@@ -11,7 +11,7 @@ from reward_plugins.errors import ShaperConfigError
 from reward_plugins.intrinsic.encoders import (
     GridEncoder,
     NatureCNN,
-    bag_of_words,
+    text_features,
     input_shape,
     make_encoder,
     obs_to_tensor,
@@ -58,10 +58,16 @@ def test_discrete_observations_are_one_hot():
     assert x.tolist() == [[0, 1, 0, 0, 1], [1, 0, 1, 0, 0]]
 
 
-def test_bag_of_words_counts_tokens_stably():
-    x = bag_of_words(["Go north, go!", ""], "cpu", buckets=64)
-    assert float(x[0].sum()) == 3 and float(x[0].max()) == 2 and float(x[1].sum()) == 0
-    assert torch.equal(x, bag_of_words(["go NORTH go", ""], "cpu", buckets=64))
+def test_text_features_count_words_and_keep_order_and_symbols():
+    x = text_features(["Go north, go!", "", "go NORTH go"], "cpu", buckets=64)
+    words, grams = x[:, :32], x[:, 32:]
+    assert float(words[0].sum()) == 3 and float(words[0].max()) == 2 and float(x[1].sum()) == 0
+    assert torch.equal(words[0], words[2])  # case and punctuation do not change the words ...
+    assert float(grams[0].sum()) == len("Go north, go!") - 2  # ... trigrams see the raw text
+    order = text_features(["push box left", "left box push"], "cpu")
+    boards = text_features(["#####\n#@ $.#\n#####", "#####\n# @$.#\n#####"], "cpu")
+    assert not torch.equal(order[0], order[1]) and not torch.equal(boards[0], boards[1])
+    assert torch.equal(boards, text_features(["#####\n#@ $.#\n#####", "#####\n# @$.#\n#####"], "cpu"))
 
 
 def test_unsupported_space_names_the_supported_ones():

@@ -53,3 +53,19 @@ def test_bad_precisions_are_refused_with_the_choices():
         build("rnd", SPACES["grid7x7"], num_envs=2, precision="int8")
     with pytest.raises(ShaperConfigError, match="fp16' needs a GPU; on the CPU use 'bf16'"):
         build("e3b", SPACES["grid7x7"], num_envs=2, precision="fp16")
+
+
+@pytest.mark.parametrize("source, target", [("fp32", "bf16"), ("bf16", "fp32")])
+@pytest.mark.parametrize("name", LEARNED)
+def test_checkpoints_move_between_precisions(name, source, target):
+    space = SPACES["grid7x7"]
+    batch = make_batch(space, 8, seed=0)
+    trained = build(name, space, num_envs=8, feature_dim=16, precision=source)
+    trained(batch)
+    trained.update(batch)
+    resumed = build(name, space, num_envs=8, feature_dim=16, precision=target, seed=5)
+    resumed.load_state_dict(trained.state_dict())
+    assert trained.state_dict().keys() == resumed.state_dict().keys()
+    for (key, a), b in zip(trained.state_dict().items(), resumed.state_dict().values()):
+        if isinstance(a, torch.Tensor):
+            assert torch.equal(a, b), key
