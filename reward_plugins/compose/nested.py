@@ -59,13 +59,20 @@ class NestedShaper(RewardShaper):
 
     def child_outputs(self, batch: TransitionBatch) -> list[Tensor]:
         """Each child's rewards for ``batch``, float32 on this shaper's device."""
-        moved: dict[torch.device, TransitionBatch] = {}
         out = []
         for child in self.shapers:
-            if child.device not in moved:
-                moved[child.device] = batch if batch.device == child.device else batch.to(child.device)
-            out.append(child(moved[child.device]).to(self.device, torch.float32))
+            out.append(child(self._on_device(batch, child.device)).to(self.device, torch.float32))
         return out
+
+    def _on_device(self, batch: TransitionBatch, device: torch.device) -> TransitionBatch:
+        """``batch`` on ``device``, moved once per batch and device. ``update`` gets the very
+        objects ``forward`` scored, so children that keep their forward graph for the update
+        of the same batch (RND, ICM, E3B) reuse it."""
+        if getattr(self, "_moved_for", None) is not batch:
+            self._moved_for, self._moved = batch, {}
+        if device not in self._moved:
+            self._moved[device] = batch if batch.device == device else batch.to(device)
+        return self._moved[device]
 
     def reset(self, done_mask: Tensor) -> None:
         for child in self.shapers:
@@ -75,5 +82,6 @@ class NestedShaper(RewardShaper):
         stats: dict[str, Any] = {}
         for child in self.shapers:
             label = child.name or type(child).__name__
-            stats.update({f"{label}/{k}": v for k, v in child.update(batch.to(child.device)).items()})
+            stats.update({f"{label}/{k}": v for k, v in child.update(self._on_device(batch, child.device)).items()})
+        self._moved_for, self._moved = None, {}  # release the batch
         return stats

@@ -192,3 +192,14 @@ def test_weighted_sum_resumes_its_schedules_where_they_stopped():
     resumed = WeightedSum([Script([1, 2], [1, 2]), Script([10, 20], [10, 20])], weights=[2.0, Linear(1.0, 0.0, 4)])
     resumed.load_state_dict(ws.state_dict())
     assert resumed.steps == 2 and resumed(tb(2)).tolist() == [2 + 5, 4 + 10]
+
+
+def test_children_of_compositions_reuse_their_forward_pass_in_update():
+    ws = make_shaper("weighted_sum", shapers=[{"name": "rnd", "device": "cpu", "feature_dim": 8}], device="cpu")
+    ws.setup(gym.spaces.Box(0, 6, (5, 5), np.uint8), gym.spaces.Discrete(4), 16)
+    passes = []
+    ws.shapers[0].predictor.register_forward_hook(lambda *_: passes.append(1))
+    batch = TransitionBatch(next_obs=torch.randint(0, 7, (16, 5, 5), dtype=torch.uint8), size=16)
+    ws(batch)
+    ws.update(batch)
+    assert len(passes) == 1  # one predictor pass serves the bonus and the gradient step
