@@ -50,8 +50,11 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
             raise CLIError(f"{item!r}: write key=value, e.g. learning_rate=3e-4 or policy_kwargs.net_arch=[64,64]")
         node = out
         *parents, leaf = key.split(".")
-        for part in parents:
+        for depth, part in enumerate(parents):
             node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise CLIError(f"{item!r}: {'.'.join(parents[:depth + 1])} was already given a value; "
+                               "set either it or its sub-keys")
         node[leaf] = yaml.safe_load(value)
     return out
 
@@ -64,7 +67,10 @@ def build_run_config(args: argparse.Namespace) -> Any:
     shapers = []
     for text in args.shaper:
         name, weight = parse_shaper(text)
-        shapers.append(ShaperSpec(name, weight=weight))
+        if name != "none":  # as in grids: no shaping
+            shapers.append(ShaperSpec(name, weight=weight))
+    if args.label and ("/" in args.label or "\\" in args.label):
+        raise CLIError(f"--label {args.label!r} contains a path separator; labels name run directories")
     kwargs_list = args.shaper_kwargs or []
     if len(kwargs_list) > len(shapers):
         raise CLIError(f"{len(kwargs_list)} --shaper-kwargs for {len(shapers)} --shaper: "

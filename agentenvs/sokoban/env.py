@@ -136,7 +136,8 @@ class SokobanEnv(gym.Env):
     ## Arguments
     - ``dim_room=(10, 10)``: room shape, walls included.
     - ``num_boxes=3``, ``min_pushes=0``: procedural levels only (unused with ``levels`` or
-      ``generator``): boxes per level, and the minimum pushes a level's solution needs.
+      ``generator``): boxes per level, and the pushes every solution needs at least (the
+      boxes' summed distance to their nearest goals reaches ``min_pushes``).
     - ``max_steps=120``: truncation limit.
     - ``obs_mode="grid"``: ``"grid"``, ``"onehot"``, ``"rgb"`` or ``"text"``.
     - ``levels=None``: XSB text, a list of XSB texts / :class:`~.level.Level`, or a path to an

@@ -75,17 +75,21 @@ def _pullable(floor: np.ndarray) -> np.ndarray:
 
 
 def _reverse_play(
-    rng: np.random.Generator, floor: np.ndarray, goal_cells: list[int], player: int, steps: int, min_pulls: int
+    rng: np.random.Generator, floor: np.ndarray, goal_cells: list[int], player: int, steps: int, min_pushes: int
 ) -> tuple[list[int], int, int, int, list[int]]:
     """Random walk with pulls from the solved position.
 
     The walk takes ``steps`` random steps, then goes on (up to ``_EXTEND`` times as long)
-    until every box is off its goal and ``min_pulls`` pulls were made. Returns the box
-    cells, the player cell, the number of boxes off goal, and, counting only the walk since
-    it last left a solved position, its pulls and the solution: that part of the walk
-    reversed, so that the solution solves the level on its last push and not before.
+    until every box is off its goal and the boxes' summed grid distance to their nearest goals
+    reaches ``min_pushes`` (each push moves one box one cell, so no solution pushes less).
+    Returns the box cells, the player cell, the number of boxes off goal, that distance, and
+    the solution: the walk since it last left a solved position, reversed, so that it solves
+    the level on its last push and not before.
     """
-    width = floor.shape[1]
+    height, width = floor.shape
+    rows, cols = np.divmod(np.arange(height * width), width)
+    goal_rc = np.array([divmod(g, width) for g in goal_cells])
+    near = (np.abs(rows[:, None] - goal_rc[:, 0]) + np.abs(cols[:, None] - goal_rc[:, 1])).min(axis=1).tolist()
     occupied = (~floor.ravel()).astype(np.int8)  # 0 free, 1 wall, 2 box
     occupied[goal_cells] = 2
     occupied = occupied.tolist()
@@ -97,10 +101,10 @@ def _reverse_play(
     moves = np.array([dr * width + dc for dr, dc in ACTION_DELTAS])[rng.integers(0, NUM_ACTIONS, total)].tolist()
     pull_draws = (rng.random(total) < _P_PULL).tolist()
     sideways = {1: width, -1: width, width: 1, -width: 1}
-    pulls = off_goal = solved_at = pulls_at_solved = 0
+    distance = off_goal = solved_at = 0
     walk: list[int] = []
     for count in range(total):
-        if count >= steps and off_goal == num_boxes and pulls - pulls_at_solved >= min_pulls:
+        if count >= steps and off_goal == num_boxes and distance >= min_pushes:
             break
         d = moves[count]
         to = player + d
@@ -114,21 +118,22 @@ def _reverse_play(
             occupied[behind] = 0
             occupied[player] = 2
             off_goal += goal[behind] - goal[player]
-            pulls += 1
+            distance += near[player] - near[behind]
         walk.append(d)
         player = to
         if not off_goal:  # (still or again) solved: the solution starts after this move
-            solved_at, pulls_at_solved = len(walk), pulls
+            solved_at = len(walk)
     boxes = [cell for cell, what in enumerate(occupied) if what == 2]
     undo = {dr * width + dc: _OPPOSITE[a] for a, (dr, dc) in enumerate(ACTION_DELTAS)}
-    return boxes, player, off_goal, pulls - pulls_at_solved, [undo[d] for d in reversed(walk[solved_at:])]
+    return boxes, player, off_goal, distance, [undo[d] for d in reversed(walk[solved_at:])]
 
 
 def check_generator_args(dim_room: tuple[int, int], num_boxes: int, min_pushes: int) -> None:
     """Raise :class:`~agentenvs.errors.ConfigError` for arguments no level can satisfy."""
     height, width = dim_room
-    if height < 4 or width < 4:
-        raise ConfigError(f"dim_room={dim_room} is too small: Sokoban rooms need at least 4x4 cells (walls included)")
+    if height < 4 or width < 4 or max(height, width) < 5:
+        raise ConfigError(f"dim_room={dim_room} is too small to generate levels in: rooms need at least 4 cells on "
+                          "each side and 5 on one (walls included), e.g. (5, 4)")
     if num_boxes < 1 or num_boxes + 1 > (height - 2) * (width - 2):
         raise ConfigError(f"num_boxes={num_boxes} does not fit in a {height}x{width} room; use 1..{(height - 2) * (width - 2) - 1}")
     if min_pushes < 0:
@@ -152,8 +157,9 @@ def generate_with_solution(
     num_boxes:
         Boxes (and goals) in the level.
     min_pushes:
-        Difficulty knob: the reverse play must have pulled boxes at least this many times
-        (so the returned solution pushes at least this often); rooms are redrawn until it does.
+        Difficulty knob: every solution of the level needs at least this many pushes (the
+        boxes' summed grid distance to their nearest goals reaches it);
+        walks and rooms are redrawn until one does.
 
     Up to three rooms are tried for a reverse play that moves every box off its goal;
     failing that, the attempt with the most boxes off goal is returned (so a few levels
@@ -179,11 +185,11 @@ def generate_with_solution(
         others = [cell for cell in cells.tolist() if cell not in goal_cells]
         start = others[int(rng.integers(len(others)))]
         for _ in range(_WALKS_PER_ROOM):
-            boxes, player, off_goal, pulls, solution = _reverse_play(
+            boxes, player, off_goal, needed, solution = _reverse_play(
                 rng, floor, goal_cells, start, 4 * len(cells), min_pushes
             )
-            if off_goal and pulls >= min_pushes and (best is None or (off_goal, pulls) > best[:2]):
-                best = (off_goal, pulls, boxes, player, solution, floor, goal_cells)
+            if off_goal and needed >= min_pushes and (best is None or (off_goal, needed) > best[:2]):
+                best = (off_goal, needed, boxes, player, solution, floor, goal_cells)
             if best is not None and best[0] == num_boxes:
                 break
         if best is not None and (best[0] == num_boxes or room + 1 >= _STRICT_ROOMS):

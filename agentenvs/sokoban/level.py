@@ -182,7 +182,8 @@ def _split_levels(text: str) -> list[tuple[int, str]]:
             if current:
                 blocks.append((start, "\n".join(current)))
                 current = []
-            if line.strip() and not (line.lstrip().startswith((";", "'", "Title", "Author", "Comment")) or ":" in line):
+            # a row with walls and a stray character is a typo in a level; other text is a title
+            if "#" in line and not (line.lstrip().startswith((";", "'", "Title", "Author", "Comment")) or ":" in line):
                 if set(line.strip()) - LEVEL_CHARS:
                     bad = next(ch for ch in line if ch not in LEVEL_CHARS)
                     raise LevelError(f"unknown character {bad!r} in level file", number, line.index(bad) + 1)

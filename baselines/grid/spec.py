@@ -26,6 +26,7 @@ the method in reports and in run directory names; two entries may not share a la
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -38,6 +39,8 @@ from ..config import RunConfig, ShaperSpec
 
 #: RunConfig fields a spec may set under ``budget``.
 BUDGET_KEYS = ("total_timesteps", "n_envs", "eval_freq", "eval_episodes", "checkpoint_freq", "device", "policy")
+#: Budget keys that count something.
+COUNT_KEYS = ("total_timesteps", "n_envs", "eval_freq", "eval_episodes", "checkpoint_freq")
 
 _TOP_KEYS = {"name", "envs", "shapers", "algos", "seeds", "budget", "env_kwargs", "hyperparams"}
 _NO_SHAPING = ("none", None)
@@ -144,14 +147,26 @@ def _shaper_entry(item: Any, where: str) -> ShaperEntry:
     return ShaperEntry(str(label) if label else ("+".join(s.name for s in specs) or "none"), specs)
 
 
+def _count(value: Any, where: str) -> int:
+    """A positive whole number; YAML reads ``1e5`` as a string, so numeric strings are accepted."""
+    try:
+        number = float(value) if isinstance(value, str) else value
+    except ValueError:
+        number = None
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or number != int(number) or number < 1:
+        raise GridSpecError(f"{where} must be a positive whole number, e.g. 100000 or 1e5; got {value!r}")
+    return int(number)
+
+
 def _seeds(value: Any) -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return list(range(value))
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) for s in value):
+    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
+                                                  for s in value):
         if len(set(value)) != len(value):
             raise GridSpecError(f"seeds {value} repeat a seed")
         return list(value)
-    raise GridSpecError(f"seeds must be a positive int n (seeds 0..n-1) or a list of ints, got {value!r}")
+    raise GridSpecError(f"seeds must be a positive int n (seeds 0..n-1) or a list of ints >= 0, got {value!r}")
 
 
 def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
@@ -171,6 +186,9 @@ def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
             envs.append((str(entry["id"]), _mapping(entry.get("env_kwargs"), f"envs[{i}].env_kwargs")))
     shapers = [_shaper_entry(x, f"shapers[{i}]") for i, x in enumerate(_list(data.get("shapers", ["none"]), "shapers"))]
     labels = [s.label for s in shapers]
+    for label in labels:
+        if "/" in label or "\\" in label:
+            raise GridSpecError(f"shaper label {label!r} contains a path separator; labels name run directories")
     if len(set(labels)) != len(labels):
         raise GridSpecError(f"shaper entries share a label ({labels}); give each entry a distinct 'label'")
     algos = []
@@ -186,6 +204,13 @@ def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
     bad = set(budget) - set(BUDGET_KEYS)
     if bad:
         raise GridSpecError(f"unknown budget keys {sorted(bad)}; allowed: {list(BUDGET_KEYS)}")
+    for key in COUNT_KEYS:
+        if key in budget:
+            budget[key] = _count(budget[key], f"budget.{key}")
+    for what, items in (("envs", [(e, json.dumps(k, sort_keys=True, default=str)) for e, k in envs]),
+                        ("algos", [(a, json.dumps(h, sort_keys=True, default=str)) for a, h in algos])):
+        if len(set(items)) != len(items):
+            raise GridSpecError(f"{what} lists the same entry twice: {[i[0] for i in items]}; remove the repeat")
     return GridSpec(
         name=str(data.get("name") or name),
         envs=envs,

@@ -9,6 +9,7 @@ left out of the aggregates (the report says so).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -19,14 +20,20 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 
+from agentenvs.errors import AgentEnvsError
+
 from . import plots, stats, tables
-from .runs import Run, load_runs
+from .runs import Run, load_runs, method_names
 
 log = logging.getLogger(__name__)
 
 REFERENCES_FILE = "references.json"
 
 ReferenceFn = Callable[[str, dict[str, Any]], dict[str, Any]]
+
+
+class NoRunsError(AgentEnvsError, FileNotFoundError):
+    """A report was asked of a folder without complete runs."""
 
 
 @dataclass
@@ -82,19 +89,25 @@ def _score(run: Run, refs: dict[str, Any] | None) -> tuple[float | None, str]:
     oracle = (refs or {}).get("oracle") or {}
     random = (refs or {}).get("random") or {}
     if value is not None and oracle.get(metric) is not None and random.get(metric) is not None:
+        low, high = random[metric], oracle[metric]
         try:
-            low, high = random[metric], oracle[metric]
             how = f"{metric.replace('_', ' ')} from random {low:.3g} to oracle {high:.3g}"
             return stats.normalise(value, low, high), how
         except ValueError:
-            pass
+            return None, (f"not normalised: the random and oracle policies score alike ({low:.3g}, {high:.3g}); "
+                          "left out of the aggregates")
     if metric == "success_rate" and value is not None:
         return value, "success rate as-is (no oracle reference)"
     return None, "not normalised (no oracle and no success signal): left out of the aggregates"
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9.-]+", "_", text.split("/")[-1]).strip("_")
+def _slug(key: str, env_id: str) -> str:
+    """A file-name part for an env key: the id's name, plus a short hash of its kwargs if any
+    (two level files named alike in different folders must not share a figure)."""
+    name = re.sub(r"[^A-Za-z0-9.-]+", "_", env_id.split("/")[-1]).strip("_")
+    if key == env_id:
+        return name
+    return f"{name}_{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
 def write_report(runs_dir: str | Path, out_dir: str | Path | None = None, *,
@@ -113,17 +126,21 @@ def write_report(runs_dir: str | Path, out_dir: str | Path | None = None, *,
     """
     runs_dir = Path(runs_dir)
     out = Path(out_dir) if out_dir is not None else runs_dir / "report"
-    out.mkdir(parents=True, exist_ok=True)
+    if not runs_dir.is_dir():
+        raise NoRunsError(f"{runs_dir} is not a directory; give the folder that holds the run directories")
     runs, incomplete = load_runs(runs_dir, include)
     if incomplete:
         log.warning("ignoring %d incomplete run(s) (no result.json): %s", len(incomplete),
                     ", ".join(p.name for p in incomplete))
     if not runs:
-        raise FileNotFoundError(f"no complete run (a directory with config.yaml and result.json) under {runs_dir}")
-    several_algos = len({r.config.algo for r in runs}) > 1
+        raise NoRunsError(f"no complete run (a directory with config.yaml and result.json) under {runs_dir}"
+                          + (f"; {len(incomplete)} incomplete: finish them with `agentenvs-baselines grid`"
+                             if incomplete else ""))
+    out.mkdir(parents=True, exist_ok=True)
+    names = method_names(runs)
 
     def method(run: Run) -> str:
-        return f"{run.method} ({run.config.algo})" if several_algos else run.method
+        return names[run.path]
 
     groups: dict[str, dict[str, list[Run]]] = defaultdict(lambda: defaultdict(list))
     env_keys: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -164,7 +181,7 @@ def write_report(runs_dir: str | Path, out_dir: str | Path | None = None, *,
                 "score_iqm": stats.iqm_ci(valid, reps, seed=seed) if len(valid) == len(group) else None,
             }
             report.rows.append(row)
-        path = out / f"curves_{_slug(key)}.png"
+        path = out / f"curves_{_slug(key, env_id)}.png"
         report.files.append(plots.plot_learning_curves(key, curves, colors, path, references[key]))
 
     # Aggregates over envs: one (runs x envs) matrix per method, on the envs every method has.

@@ -49,6 +49,46 @@ class Run:
         return _monitor_curve(self.path / MONITOR_FILE, key)
 
 
+#: Config fields that do not make a different method: what varies between runs of one method
+#: (env, seed, hardware) or only how often it is measured and saved.
+NOT_METHOD_FIELDS = ("env_id", "env_kwargs", "seed", "device", "label", "eval_freq", "eval_episodes",
+                     "checkpoint_freq")
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    if isinstance(value, dict):
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            out.update(_flatten(v, f"{prefix}{k}."))
+        return out
+    return {prefix.rstrip("."): value}
+
+
+def method_names(runs: Iterable[Run]) -> dict[Path, str]:
+    """The method each run belongs to: its label (or shaper names) and, when runs under one name
+    were trained differently (algorithm, hyperparameters, shaper settings, budget), the settings
+    that tell them apart, e.g. ``none (ppo)`` / ``none (a2c)`` or ``rnd (learning_rate=0.0001)``.
+
+    Runs that differ only in env, seed, device or evaluation settings share a method.
+    """
+    by_name: dict[str, list[Run]] = {}
+    for run in runs:
+        by_name.setdefault(run.method, []).append(run)
+    names: dict[Path, str] = {}
+    for base, group in by_name.items():
+        flat = {}
+        for run in group:
+            config = {k: v for k, v in run.config.to_dict().items() if k not in NOT_METHOD_FIELDS}
+            flat[run.path] = _flatten(config)
+        keys = sorted({k for f in flat.values() for k in f})
+        differing = [k for k in keys if len({json.dumps(f.get(k), default=str) for f in flat.values()}) > 1]
+        for run in group:
+            parts = [str(flat[run.path].get(k)) if k == "algo" else f"{k.split('.')[-1]}={flat[run.path].get(k)}"
+                     for k in differing]
+            names[run.path] = f"{base} ({', '.join(parts)})" if parts else base
+    return names
+
+
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

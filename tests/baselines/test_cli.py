@@ -103,3 +103,11 @@ def test_demo_grid_is_valid_and_resizable():
     small = parse_spec(demo_spec(steps=2000, seeds=1)).runs()
     assert len(small) == 3
     assert all(r.total_timesteps == 2000 and r.eval_freq == 500 and r.checkpoint_freq == 1000 for r in small)
+
+
+def test_train_accepts_none_and_refuses_ambiguous_arguments():
+    assert build_run_config(_train_args("--shaper", "none")).shapers == []
+    with pytest.raises(CLIError, match="path separator"):
+        build_run_config(_train_args("--label", "a/b"))
+    with pytest.raises(CLIError, match="was already given a value"):
+        parse_overrides(["policy_kwargs=1", "policy_kwargs.net_arch=[8]"])

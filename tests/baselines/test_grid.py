@@ -210,3 +210,21 @@ def test_terminal_display_draws_a_grid_bar_and_a_bar_per_running_run():
     text = stream.getvalue()
     assert "2/2" in text and "failed 1" in text
     assert "[grid] failed   run-b (1s): RuntimeError: boom" in text
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"budget": {"total_timesteps": "lots"}}, "budget.total_timesteps must be a positive whole number"),
+    ({"budget": {"n_envs": 0}}, "budget.n_envs must be a positive whole number"),
+    ({"seeds": [0, -1]}, "list of ints >= 0"),
+    ({"envs": ["CartPole-v1", "CartPole-v1"]}, "envs lists the same entry twice"),
+    ({"algos": ["ppo", {"name": "ppo"}]}, "algos lists the same entry twice"),
+    ({"shapers": [{"label": "rnd/count", "shapers": ["rnd", "count"]}]}, "contains a path separator"),
+])
+def test_malformed_grids_are_refused_before_any_run(change, message):
+    with pytest.raises(GridSpecError, match=message):
+        parse_spec({**SPEC, **change})
+
+
+def test_yaml_scientific_notation_budgets_are_numbers():
+    spec = parse_spec(yaml.safe_load("envs: [CartPole-v1]\nbudget: {total_timesteps: 1e5, n_envs: 4}"))
+    assert spec.runs()[0].total_timesteps == 100_000 and spec.runs()[0].n_envs == 4

@@ -125,3 +125,36 @@ def test_no_complete_run_is_an_error(tmp_path):
     make_run(tmp_path, RunConfig(ENV), [0.0] * 5, [0.0] * 5, complete=False)
     with pytest.raises(FileNotFoundError, match="no complete run"):
         write_report(tmp_path, reference_fn=None)
+    assert not (tmp_path / "report").exists()  # nothing is created for a report that cannot be made
+
+
+def _filled(runs_dir: Path, config_of, finals: dict[str, list[float]], references: dict) -> None:
+    for label, values in finals.items():
+        for seed, sr in enumerate(values):
+            make_run(runs_dir, config_of(label, seed), [0.0, sr, sr, sr, sr], [0.0] * 5)
+    (runs_dir / REFERENCES_FILE).write_text(json.dumps(references))
+
+
+def test_runs_trained_differently_are_different_methods(tmp_path):
+    lr = {"fast": 1e-3, "slow": 1e-4}
+    _filled(tmp_path, lambda label, seed: RunConfig(ENV, seed=seed, total_timesteps=TOTAL,
+                                                     hyperparams={"learning_rate": lr[label]}),
+            {"fast": [0.9, 0.9], "slow": [0.1, 0.1]},
+            {ENV: {"random": {"success_rate": 0.0}, "oracle": {"success_rate": 1.0}}})
+    report = write_report(tmp_path, reference_fn=None, reps=200)
+    rows = {r["method"]: (r["seeds"], r["success"][0]) for r in report.rows}
+    assert rows == {"none (learning_rate=0.001)": (2, pytest.approx(0.9)),
+                    "none (learning_rate=0.0001)": (2, pytest.approx(0.1))}
+
+
+def test_env_variants_get_their_own_figure_and_equal_references_are_not_normalised(tmp_path):
+    variants = {"a": "levels/easy/set.xsb", "b": "levels/hard/set.xsb"}
+    config_of = lambda label, seed: RunConfig(OTHER, seed=seed, total_timesteps=TOTAL,  # noqa: E731
+                                              env_kwargs={"levels": variants[label]})
+    flat = {"random": {"success_rate": 0.5}, "oracle": {"success_rate": 0.5}}
+    _filled(tmp_path, config_of, {"a": [0.5], "b": [0.7]},
+            {OTHER + json.dumps({"levels": v}): flat for v in variants.values()})
+    report = write_report(tmp_path, reference_fn=None, reps=200)
+    curves = [p.name for p in report.files if p.name.startswith("curves_")]
+    assert len(curves) == len(set(curves)) == 2
+    assert "random and oracle policies score alike" in report.markdown and not report.aggregates

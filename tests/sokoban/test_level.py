@@ -52,3 +52,10 @@ def test_boxoban_file_loads_every_level(tmp_path):
 def test_level_too_large_for_the_room_is_a_config_error():
     with pytest.raises(ConfigError, match="dim_room"):
         SokobanEnv(dim_room=(4, 4), levels=LEVEL)
+
+
+def test_collections_with_plain_title_lines_parse():
+    from agentenvs.sokoban.level import parse_levels
+
+    levels = parse_levels("Level 1\n#####\n#@$.#\n#####\n\nLevel 2 (easy)\n#####\n#.$@#\n#####\n")
+    assert len(levels) == 2 and levels[1].player == (1, 3)
