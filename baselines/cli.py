@@ -20,10 +20,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from agentenvs.errors import AgentEnvsError
 from reward_plugins.errors import RewardPluginError
+
+from .yaml_io import load_yaml
 
 
 class CLIError(AgentEnvsError, ValueError):
@@ -55,7 +56,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
             if not isinstance(node, dict):
                 raise CLIError(f"{item!r}: {'.'.join(parents[:depth + 1])} was already given a value; "
                                "set either it or its sub-keys")
-        node[leaf] = yaml.safe_load(value)
+        node[leaf] = load_yaml(value)
     return out
 
 

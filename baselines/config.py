@@ -26,6 +26,8 @@ from typing import Any
 
 import yaml
 
+from .yaml_io import load_yaml
+
 CONFIG_FILE = "config.yaml"
 MONITOR_FILE = "monitor.csv"
 TB_DIR = "tb"
@@ -105,4 +107,4 @@ class RunConfig:
 
     @classmethod
     def load(cls, run_dir: Path) -> "RunConfig":
-        return cls.from_dict(yaml.safe_load((Path(run_dir) / CONFIG_FILE).read_text()))
+        return cls.from_dict(load_yaml((Path(run_dir) / CONFIG_FILE).read_text()))

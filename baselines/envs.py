@@ -16,7 +16,7 @@ import inspect
 import os
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import gymnasium as gym
 import numpy as np
@@ -211,14 +211,32 @@ def make_base_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, seed
     if native and has_vector_entry_point(env_id):
         native = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point",
                               **env_kwargs, **(vector_kwargs or {}))
+        check_sb3_spaces(env_id, native.single_observation_space, native.single_action_space)
         if supports_adapter(native):
             venv = NativeVecEnvAdapter(native)
         else:
             native.close()
     if venv is None:
-        venv = DummyVecEnv([lambda: gym.make(env_id, **env_kwargs) for _ in range(n_envs)])
+        first = gym.make(env_id, **env_kwargs)
+        check_sb3_spaces(env_id, first.observation_space, first.action_space)
+        venv = DummyVecEnv([lambda: first] + [lambda: gym.make(env_id, **env_kwargs) for _ in range(n_envs - 1)])
     venv.seed(seed)
     return venv
+
+
+def check_sb3_spaces(env_id: str, observation_space: gym.Space, action_space: gym.Space) -> None:
+    """Raise a :class:`ConfigError` for spaces SB3 agents cannot use (``Text``, ``Graph``, ...)."""
+    def unsupported(space: gym.Space) -> list[str]:
+        if isinstance(space, gym.spaces.Dict):
+            return [name for sub in space.spaces.values() for name in unsupported(sub)]
+        ok = (gym.spaces.Box, gym.spaces.Discrete, gym.spaces.MultiDiscrete, gym.spaces.MultiBinary)
+        return [] if isinstance(space, ok) else [type(space).__name__]
+
+    bad = unsupported(observation_space) + unsupported(action_space)
+    if bad:
+        raise ConfigError(f"{env_id} has {' and '.join(sorted(set(bad)))} spaces, which SB3 agents cannot use "
+                          "(Text spaces are for LLM agents); train on an array observation, e.g. "
+                          "agentenvs/Sokoban-Small-v0 or env_kwargs obs_mode='grid'")
 
 
 class _FillMissingInfo(VecEnvWrapper):
@@ -275,17 +293,42 @@ def make_shapers(specs: Sequence[ShaperSpec], device: str = "auto", seed: int | 
     """
     from reward_plugins import shaper_class
 
-    shapers = []
-    for spec in specs:
-        cls = shaper_class(spec.name)
-        accepted = inspect.signature(cls.__init__).parameters
-        kwargs = dict(spec.kwargs)
-        if device != "auto" and "device" in accepted:
-            kwargs.setdefault("device", device)
-        if seed is not None and "seed" in accepted:
-            kwargs.setdefault("seed", seed)
-        shapers.append(cls(**kwargs))
-    return shapers
+    return [shaper_class(spec.name)(**_with_run_settings(spec.name, spec.kwargs, device, seed)) for spec in specs]
+
+
+#: Constructor arguments of compositions that hold child shaper specs.
+CHILD_ARGS = ("shaper", "shapers", "potential")
+
+
+def _with_run_settings(name: str, kwargs: dict[str, Any], device: str, seed: int | None) -> dict[str, Any]:
+    """``kwargs`` with the run's ``device`` and ``seed`` filled in where the shaper takes them and
+    the spec leaves them out, down through the child specs of compositions (``weighted_sum``,
+    ``running_norm``, ...): children get ``seed + 1``, ``seed + 2``, ... so they differ."""
+    from reward_plugins import shaper_class
+
+    accepted = inspect.signature(shaper_class(name).__init__).parameters
+    out = dict(kwargs)
+    if device != "auto" and "device" in accepted:
+        out.setdefault("device", device)
+    if seed is not None and "seed" in accepted:
+        out.setdefault("seed", seed)
+    counter = iter(range(1, 1 << 16))
+
+    def child(spec: Any) -> Any:
+        if isinstance(spec, str):
+            spec = {"name": spec}
+        if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+            inner = {k: v for k, v in spec.items() if k not in ("name", "kwargs")}
+            inner.update(spec.get("kwargs") or {})
+            return {"name": spec["name"], "kwargs": _with_run_settings(
+                spec["name"], inner, device, None if seed is None else seed + next(counter))}
+        return spec  # an instance or a callable potential: built by the user, left alone
+
+    for key in CHILD_ARGS:
+        if key in out and key in accepted:
+            value = out[key]
+            out[key] = [child(v) for v in value] if isinstance(value, (list, tuple)) else child(value)
+    return out
 
 
 def add_shapers(venv: VecEnv, shapers: Sequence[Any], specs: Sequence[ShaperSpec], *, update_every: int = 1,

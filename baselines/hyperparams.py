@@ -20,9 +20,10 @@ import fnmatch
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
 
 from agentenvs.errors import ConfigError
+
+from .yaml_io import load_yaml
 
 HYPERPARAMS_DIR = Path(__file__).with_name("hyperparams")
 
@@ -54,7 +55,7 @@ def load_table(algo: str, directory: Path = HYPERPARAMS_DIR) -> dict[str, dict[s
     if not path.exists():
         known = sorted(p.stem for p in Path(directory).glob("*.yaml"))
         raise ConfigError(f"no hyperparameter file for algo {algo!r} at {path}; known algos: {known}")
-    table = yaml.safe_load(path.read_text()) or {}
+    table = load_yaml(path.read_text()) or {}
     if not isinstance(table, dict) or not all(isinstance(v, dict) for v in table.values()):
         raise ConfigError(f"{path} must map env ids to dicts of hyperparameters")
     return table
@@ -96,5 +97,32 @@ def _parse_schedule(key: str, value: Any) -> Any:
 
 
 def algo_kwargs(hyperparams: Mapping[str, Any]) -> dict[str, Any]:
-    """Constructor kwargs of the SB3 algorithm: meta keys dropped, ``lin_*`` schedules built."""
-    return {k: _parse_schedule(k, v) if k in _SCHEDULE_KEYS else v for k, v in hyperparams.items() if k not in META_KEYS}
+    """Constructor kwargs of the SB3 algorithm: meta keys dropped, ``lin_*`` schedules built,
+    class names in ``policy_kwargs`` imported."""
+    out = {k: _parse_schedule(k, v) if k in _SCHEDULE_KEYS else v for k, v in hyperparams.items() if k not in META_KEYS}
+    if isinstance(out.get("policy_kwargs"), Mapping):
+        out["policy_kwargs"] = {k: resolve_class(k, v) if k in CLASS_KEYS else v for k, v in out["policy_kwargs"].items()}
+    return out
+
+
+#: ``policy_kwargs`` entries that take a class; YAML and the CLI give them as names.
+CLASS_KEYS = ("activation_fn", "optimizer_class", "features_extractor_class")
+
+
+def resolve_class(key: str, value: Any) -> Any:
+    """A class from a dotted name (``"torch.nn.Tanh"``, ``"baselines.extractors.SmallGridCNN"``) or,
+    for ``activation_fn``, a ``torch.nn`` name (``"Tanh"``); classes pass through."""
+    if not isinstance(value, str):
+        return value
+    import importlib
+
+    import torch
+
+    module_name, _, name = value.rpartition(".")
+    try:
+        if not module_name:
+            return getattr(torch.nn if key == "activation_fn" else torch.optim, name)
+        return getattr(importlib.import_module(module_name), name)
+    except (ImportError, AttributeError):
+        raise ConfigError(f"policy_kwargs.{key}={value!r} names no class; write a dotted path such as "
+                          "'torch.nn.Tanh' or 'torch.optim.AdamW'") from None

@@ -7,7 +7,9 @@ checkpoints, progress). The run directory layout is documented in :mod:`baseline
 """
 from __future__ import annotations
 
+import inspect
 import json
+import logging
 import shutil
 import time
 from pathlib import Path
@@ -24,6 +26,7 @@ from stable_baselines3 import A2C, DQN, PPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import configure
+from stable_baselines3.common.torch_layers import FlattenExtractor
 from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import VecEnv
 
@@ -51,7 +54,9 @@ from .config import (
 )
 from .envs import NativeVecEnvAdapter, add_monitor, add_shapers, make_base_vec_env, make_shapers
 from .extractors import default_policy, policy_kwargs_for
-from .hyperparams import algo_kwargs, resolve_hyperparams
+from .hyperparams import algo_kwargs, resolve_class, resolve_hyperparams
+
+log = logging.getLogger(__name__)
 
 #: Algorithm name in a RunConfig -> class.
 ALGORITHMS: dict[str, type[BaseAlgorithm]] = {"ppo": PPO, "a2c": A2C, "dqn": DQN, "maskable_ppo": MaskablePPO}
@@ -69,6 +74,27 @@ def select_algo(algo: str, venv: VecEnv) -> str:
     if algo == "maskable_ppo" and not venv.has_attr("action_masks"):
         raise ConfigError("algo 'maskable_ppo' needs an env with an action_masks() method; use 'ppo'")
     return algo
+
+
+def fit_extractor_kwargs(policy_kwargs: dict[str, Any], env_id: str) -> dict[str, Any]:
+    """Drop ``features_extractor_kwargs`` that the chosen extractor does not take, with a warning.
+
+    Per-env YAML defaults are written for the extractor of the env's default observation; the
+    same id with ``obs_mode="rgb"`` gets another extractor, which must not receive them.
+    """
+    extractor = resolve_class("features_extractor_class", policy_kwargs.get("features_extractor_class"))
+    given = policy_kwargs.get("features_extractor_kwargs")
+    if not isinstance(given, dict):
+        return policy_kwargs
+    extractor = extractor or FlattenExtractor  # SB3's default for array observations
+    accepted = inspect.signature(extractor.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return policy_kwargs
+    unused = sorted(set(given) - set(accepted))
+    if unused:
+        log.warning("%s: features_extractor_kwargs %s do not apply to %s (the extractor for this observation "
+                    "space); ignoring them", env_id, unused, extractor.__name__)
+    return {**policy_kwargs, "features_extractor_kwargs": {k: v for k, v in given.items() if k in accepted}}
 
 
 def _yaml_safe(value: Any) -> Any:
@@ -170,7 +196,8 @@ def _train(config: RunConfig, run_dir: Path, progress: Callable[[int, int], None
     policy = config.policy or yaml_policy
     if policy == "auto":
         policy = default_policy(obs_space)
-    hyperparams["policy_kwargs"] = {**policy_kwargs_for(obs_space), **hyperparams.get("policy_kwargs", {})}
+    hyperparams["policy_kwargs"] = fit_extractor_kwargs(
+        {**policy_kwargs_for(obs_space), **hyperparams.get("policy_kwargs", {})}, config.env_id)
     resolved = {
         "algo_class": f"{ALGORITHMS[algo].__module__}.{ALGORITHMS[algo].__name__}",
         "policy": policy,
@@ -186,7 +213,7 @@ def _train(config: RunConfig, run_dir: Path, progress: Callable[[int, int], None
                      "gymnasium": gym.__version__, "torch": torch.__version__, "numpy": np.__version__},
     }
     atomic_write_text(run_dir / CONFIG_FILE,
-                      yaml.safe_dump({**config.to_dict(), RESOLVED_KEY: _yaml_safe(resolved)}, sort_keys=False))
+                      yaml.safe_dump({**_yaml_safe(config.to_dict()), RESOLVED_KEY: _yaml_safe(resolved)}, sort_keys=False))
 
     # 4. Monitor (extrinsic returns, is_success) inside the shapers; a resume truncates what
     #    the checkpoint did not see and appends.

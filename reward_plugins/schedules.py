@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, Mapping, Union
 
 from .errors import ShaperConfigError
@@ -31,6 +31,21 @@ class Schedule(ABC):
         return {"schedule": self.kind, **asdict(self)}  # type: ignore[call-overload]
 
 
+def _numbers(schedule: Schedule) -> None:
+    """Make every field of a (frozen dataclass) schedule a float; numeric strings such as
+    ``"1e-3"`` (what YAML 1.1 makes of ``1e-3``) are accepted, anything else is refused now,
+    not at the first step."""
+    for f in fields(schedule):  # type: ignore[arg-type]
+        value = getattr(schedule, f.name)
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ShaperConfigError(f"{type(schedule).__name__}.{f.name} must be a number, got {value!r}") from None
+        object.__setattr__(schedule, f.name, number)
+
+
 def _check_steps(steps: float) -> None:
     if steps <= 0:
         raise ShaperConfigError(f"schedule steps must be > 0, got {steps}")
@@ -42,6 +57,9 @@ class Constant(Schedule):
 
     kind: ClassVar[str] = "constant"
     value: float = 1.0
+
+    def __post_init__(self) -> None:
+        _numbers(self)
 
     def __call__(self, step: int) -> float:
         return float(self.value)
@@ -57,6 +75,7 @@ class Linear(Schedule):
     steps: int = 100_000
 
     def __post_init__(self) -> None:
+        _numbers(self)
         _check_steps(self.steps)
 
     def __call__(self, step: int) -> float:
@@ -73,6 +92,7 @@ class Exponential(Schedule):
     half_life: float = 10_000
 
     def __post_init__(self) -> None:
+        _numbers(self)
         _check_steps(self.half_life)
 
     def __call__(self, step: int) -> float:
@@ -89,6 +109,7 @@ class Cosine(Schedule):
     steps: int = 100_000
 
     def __post_init__(self) -> None:
+        _numbers(self)
         _check_steps(self.steps)
 
     def __call__(self, step: int) -> float:
@@ -112,6 +133,11 @@ def make_schedule(spec: WeightSpec) -> Schedule:
         raise ShaperConfigError(f"a weight must be a number, schedule or schedule dict, got {spec!r}")
     if isinstance(spec, (int, float)):
         return Constant(float(spec))
+    if isinstance(spec, str):
+        try:
+            return Constant(float(spec))  # "5e-3": YAML 1.1 reads 5e-3 as a string
+        except ValueError:
+            pass
     if isinstance(spec, Mapping):
         params = dict(spec)
         kind = params.pop("schedule", None)

@@ -36,6 +36,7 @@ import yaml
 from agentenvs.errors import ConfigError
 
 from ..config import RunConfig, ShaperSpec
+from ..yaml_io import load_yaml
 
 #: RunConfig fields a spec may set under ``budget``.
 BUDGET_KEYS = ("total_timesteps", "n_envs", "eval_freq", "eval_episodes", "checkpoint_freq", "device", "policy")
@@ -233,7 +234,7 @@ def load_spec(spec: GridSpec | Mapping[str, Any] | str | Path) -> GridSpec:
     if not path.exists():
         raise GridSpecError(f"grid spec file {path} does not exist")
     try:
-        data = yaml.safe_load(path.read_text())
+        data = load_yaml(path.read_text())
     except yaml.YAMLError as exc:
         raise GridSpecError(f"{path} is not valid YAML: {exc}") from None
     return parse_spec(data, name=path.stem)

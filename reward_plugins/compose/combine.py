@@ -84,6 +84,8 @@ class Clip(NestedShaper):
         high: float | None = 1.0,
         device: torch.device | str | None = None,
     ) -> None:
+        if low is None and high is None:
+            raise ShaperConfigError("Clip needs at least one bound (low or high); without bounds, leave Clip out")
         if low is not None and high is not None and low > high:
             raise ShaperConfigError(f"Clip needs low <= high, got low={low}, high={high}")
         super().__init__([shaper], device=device)

@@ -10,13 +10,18 @@ from ..wrappers.core import ShaperSpec
 from .nested import NestedShaper
 
 
+#: Relative variance below which returns count as having no spread.
+_NO_SPREAD = 1e-8
+
+
 class RunningNorm(NestedShaper):
     """``r_t / sqrt(Var[R] + eps)``, with ``R`` the per-env discounted return of the child.
 
     Each env ``i`` keeps ``R_i <- gamma * R_i + r_i`` over its valid transitions; the variance
     is the population variance of every ``R_i`` value produced so far (this step's included),
-    merged batch by batch (Chan et al.), in float64; until two returns have been seen there is
-    no spread, and rewards pass unscaled. The mean is not subtracted, so the sign of
+    merged batch by batch (Chan et al.), in float64. While the returns have no spread (fewer
+    than two seen, or a variance below ``1e-8 * max(mean**2, 1)``, as when every env starts
+    with the same bonus) rewards pass unscaled instead of being multiplied by ``1/sqrt(eps)``. The mean is not subtracted, so the sign of
     the reward is kept (Burda et al. 2018, RND). With ``reset_on_done`` ``R_i`` restarts at 0 when
     an episode ends; RND's non-episodic intrinsic return is ``reset_on_done=False``.
     Invalid rows give 0 and change nothing.
@@ -52,7 +57,8 @@ class RunningNorm(NestedShaper):
         valid = batch.valid_mask().to(self.device)
         self.returns = torch.where(valid, self.gamma * self.returns + reward, self.returns)
         self._merge(self.returns[valid].double())
-        scale = torch.sqrt(self.var + self.eps) if self.count >= 2 else torch.ones_like(self.var)
+        spread = self.count >= 2 and self.var > _NO_SPREAD * torch.clamp(self.mean.square(), min=1.0)
+        scale = torch.sqrt(self.var + self.eps) if spread else torch.ones_like(self.var)
         out = reward / scale.float()
         return torch.where(valid, out, torch.zeros_like(out))
 

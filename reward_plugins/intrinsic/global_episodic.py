@@ -2,6 +2,7 @@
 in Contextual MDPs" (Henaff et al., 2023), and NGU's modulation (Badia et al., 2020)."""
 from __future__ import annotations
 
+import inspect
 from typing import Any, Mapping
 
 import gymnasium as gym
@@ -33,6 +34,8 @@ class GlobalEpisodicBonus(RewardShaper):
     :param global_kwargs: keyword arguments of the global shaper (``device`` is this shaper's).
     :param episodic_kwargs: keyword arguments of the episodic shaper.
     :param max_modulation: NGU's ``L``, the largest multiplier of the episodic bonus.
+    :param seed: seed of the global bonus (the episodic one gets ``seed + 1``) unless their
+        kwargs set one.
     """
 
     def __init__(
@@ -45,9 +48,10 @@ class GlobalEpisodicBonus(RewardShaper):
         max_modulation: float = 5.0,
         *,
         device: torch.device | str | None = None,
+        seed: int = 0,
     ) -> None:
         super().__init__(device)
-        from ..registry import make_shaper  # the registry lists this module: import on use
+        from ..registry import make_shaper, shaper_class  # the registry lists this module: import on use
 
         if mode not in MODES:
             raise ShaperConfigError(f"global_episodic mode must be one of {MODES}, got {mode!r}")
@@ -58,8 +62,12 @@ class GlobalEpisodicBonus(RewardShaper):
             global_kwargs.setdefault("normalize_reward", False)
         self.mode = mode
         self.max_modulation = float(max_modulation)
+        episodic_kwargs = dict(episodic_kwargs or {})
+        for name, kwargs, child_seed in ((global_shaper, global_kwargs, seed), (episodic_shaper, episodic_kwargs, seed + 1)):
+            if "seed" in inspect.signature(shaper_class(name).__init__).parameters:
+                kwargs.setdefault("seed", child_seed)
         self.global_bonus = make_shaper(global_shaper, device=self.device, **global_kwargs)
-        self.episodic_bonus = make_shaper(episodic_shaper, device=self.device, **dict(episodic_kwargs or {}))
+        self.episodic_bonus = make_shaper(episodic_shaper, device=self.device, **episodic_kwargs)
         self.requires = frozenset(self.global_bonus.requires | self.episodic_bonus.requires)
         self.global_rms = RunningMeanStd()
         #: The parts of the last ``forward``, which wrappers report as ``"label/global"`` etc.

@@ -111,3 +111,13 @@ def test_train_accepts_none_and_refuses_ambiguous_arguments():
         build_run_config(_train_args("--label", "a/b"))
     with pytest.raises(CLIError, match="was already given a value"):
         parse_overrides(["policy_kwargs=1", "policy_kwargs.net_arch=[8]"])
+
+
+def test_scientific_notation_is_a_number_everywhere(tmp_path):
+    assert parse_overrides(["learning_rate=3e-4", "n_steps=64"]) == {"learning_rate": 3e-4, "n_steps": 64}
+    spec = tmp_path / "sci.yaml"
+    spec.write_text("envs: [CartPole-v1]\nshapers: [[{name: count, weight: 5e-3}]]\nbudget: {total_timesteps: 2e3}\n")
+    from baselines.grid import load_spec
+
+    (run,) = load_spec(spec).runs()
+    assert run.shapers[0].weight == 5e-3 and run.total_timesteps == 2000

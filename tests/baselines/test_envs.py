@@ -121,3 +121,15 @@ def test_adapter_reward_state_is_per_env_and_keeps_terminal_states():
     assert [i["reward_components"]["BoxesOnTarget"] for i in infos] == [1.0, 0.0, 0.0]
     assert venv.unwrapped.reward_state()["boxes_on_target"].tolist() == [1, 0, 0]
     assert venv.env_method("reward_state")[0]["boxes_on_target"] == 1
+
+
+def test_run_seed_and_device_reach_the_children_of_compositions():
+    from baselines.config import ShaperSpec
+    from baselines.envs import make_shapers
+
+    specs = [ShaperSpec("weighted_sum", {"shapers": ["rnd", {"name": "icm", "kwargs": {"feature_dim": 8}}]}),
+             ShaperSpec("running_norm", {"shaper": {"name": "rnd", "seed": 42}})]
+    (combo, norm), (again, _) = make_shapers(specs, "cpu", seed=5), make_shapers(specs, "cpu", seed=6)
+    assert [c.seed for c in combo.shapers] == [6, 7] and [c.seed for c in again.shapers] == [7, 8]
+    assert norm.shapers[0].seed == 42  # a seed the spec sets wins
+    assert all(c.device.type == "cpu" for c in combo.shapers)

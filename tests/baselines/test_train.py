@@ -4,6 +4,7 @@ import json
 import gymnasium as gym
 import numpy as np
 import pytest
+import torch
 import yaml
 from gymnasium import spaces
 
@@ -127,3 +128,30 @@ def test_shaped_runs_report_reward_components_and_save_shaper_state(tmp_path):
     assert set(components) == {"env", "count"} and components["count"] > 0
     assert components["env"] == pytest.approx(result["final_eval"]["return_mean"])  # sparse reward: env = return
     assert (tmp_path / "checkpoints" / "shapers_256.pt").exists()
+
+
+@pytest.mark.parametrize("obs_mode", ["onehot", "rgb"])
+def test_per_env_extractor_defaults_do_not_break_other_observation_modes(tmp_path, obs_mode, caplog):
+    # ppo.yaml's Sokoban-Tiny entry sets SmallGridCNN kwargs; onehot / rgb observations get other extractors
+    result = train(_config(env_kwargs={"obs_mode": obs_mode}, total_timesteps=128, eval_freq=128, checkpoint_freq=128),
+                   tmp_path)
+    assert result["complete"]
+    assert "do not apply to" in caplog.text
+
+
+def test_class_names_in_policy_kwargs_are_imported(tmp_path):
+    from baselines.hyperparams import algo_kwargs
+
+    kwargs = algo_kwargs({"policy_kwargs": {"activation_fn": "torch.nn.Tanh", "optimizer_class": "AdamW"}})
+    assert kwargs["policy_kwargs"]["activation_fn"] is torch.nn.Tanh
+    assert kwargs["policy_kwargs"]["optimizer_class"] is torch.optim.AdamW
+    hp = {**FAST, "policy_kwargs": {"activation_fn": "Tanh", "net_arch": [8]}}
+    result = train(_config(hyperparams=hp, total_timesteps=128, eval_freq=128, checkpoint_freq=128), tmp_path)
+    assert result["complete"]
+
+
+def test_text_envs_are_refused_with_a_pointer_to_array_observations(tmp_path):
+    from agentenvs.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="SB3 agents cannot use .*obs_mode='grid'"):
+        train(_config(env_id="agentenvs/Sokoban-Text-v0"), tmp_path)

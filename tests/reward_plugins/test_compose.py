@@ -132,11 +132,20 @@ def test_running_norm_passes_rewards_unscaled_until_there_is_a_spread():
     assert norm(tb(1)).tolist() == [pytest.approx(1.0 / np.std([3.0, 1.0]))]
 
 
+def test_running_norm_does_not_blow_up_identical_first_returns():
+    # every env gets the same first bonus: eight equal returns, no spread to divide by
+    norm = RunningNorm(Script([0.01] * 8, [0.01] * 8), gamma=0.0)
+    assert norm(tb(8)).tolist() == [pytest.approx(0.01)] * 8
+    assert norm(tb(8)).tolist() == [pytest.approx(0.01)] * 8  # a constant child stays unscaled
+
+
 def test_clip_bounds_each_side():
     assert Clip(Script([-3, 0.5, 2]))(tb(3)).tolist() == [-1.0, 0.5, 1.0]
     assert Clip(Script([-3, 0.5, 2]), low=None, high=1.0)(tb(3)).tolist() == [-3.0, 0.5, 1.0]
     with pytest.raises(ShaperConfigError):
         Clip(Script(), low=1.0, high=0.0)
+    with pytest.raises(ShaperConfigError, match="at least one bound"):
+        Clip(Script(), low=None, high=None)
 
 
 def test_weighted_sum_weights_children_and_steps_schedules_by_valid_rows():

@@ -30,8 +30,15 @@ def test_make_schedule_from_numbers_and_config_dicts():
     assert make_schedule({"schedule": "linear", "start": 1.0, "end": 0.0, "steps": 100000}) == Linear(1.0, 0.0, 100000)
 
 
+def test_numeric_strings_are_numbers():  # YAML 1.1 (PyYAML) reads 5e-3 as the string "5e-3"
+    assert make_schedule("5e-3") == Constant(0.005)
+    linear = make_schedule({"schedule": "linear", "start": "1e-3", "end": 0, "steps": "1e5"})
+    assert linear(50_000) == pytest.approx(5e-4)
+
+
 @pytest.mark.parametrize(
-    "bad", [{"schedule": "sigmoid"}, {"schedule": "linear", "stepz": 3}, {"schedule": "linear", "steps": 0}, "1.0", True]
+    "bad", [{"schedule": "sigmoid"}, {"schedule": "linear", "stepz": 3}, {"schedule": "linear", "steps": 0}, "one", True,
+            {"schedule": "linear", "start": "high"}]
 )
 def test_bad_schedules_raise_config_errors(bad):
     with pytest.raises(ShaperConfigError):

@@ -21,7 +21,7 @@ def parts(global_name: str, global_kwargs: dict, episodic_name: str, episodic_kw
 def test_product_and_sum_of_parts(mode, names):
     g_name, e_name = names
     g_kwargs = {"seed": 3} if g_name == "rnd" else {}
-    e_kwargs = {"feature_dim": 16} if e_name == "e3b" else {}
+    e_kwargs = {"feature_dim": 16, "seed": 4} if e_name == "e3b" else {}
     combined = build("global_episodic", SPACE, num_envs=3, mode=mode, global_shaper=g_name,
                      episodic_shaper=e_name, global_kwargs=g_kwargs, episodic_kwargs=e_kwargs)
     g_twin, e_twin = parts(g_name, g_kwargs, e_name, e_kwargs)
@@ -61,3 +61,9 @@ def test_update_reports_both_parts_and_requires_their_union():
 def test_unknown_mode_is_rejected():
     with pytest.raises(ShaperConfigError, match="mode"):
         build("global_episodic", SPACE, num_envs=3, mode="max")
+
+
+def test_parts_are_seeded_from_the_combination_apart():
+    combined = build("global_episodic", SPACE, num_envs=3, seed=7, global_kwargs={"feature_dim": 8},
+                     episodic_kwargs={"feature_dim": 8})
+    assert (combined.global_bonus.seed, combined.episodic_bonus.seed) == (7, 8)
