@@ -36,6 +36,12 @@ def test_small_grid_cnn_one_hot_encodes_tile_codes():
     assert extractor.n_codes == 7
     conv = extractor.cnn[0]
     assert conv.in_channels == 7 and conv.stride == (1, 1) and conv.padding == (1, 1)
+    seen = []
+    conv.register_forward_hook(lambda module, inputs, output: seen.append(inputs[0]))
+    grid = torch.as_tensor(np.random.default_rng(0).integers(0, 7, (2, 6, 6)))
+    extractor(grid.float())
+    expected = torch.nn.functional.one_hot(grid, 7).permute(0, 3, 1, 2).float()
+    assert torch.equal(seen[0], expected)  # one channel per tile code, not the raw codes
 
 
 def test_text_hash_extractor_ignores_padding_and_sees_content():
@@ -84,6 +90,7 @@ def test_raw_tile_codes_reach_the_grid_extractor():
     assert default_policy(spaces.Dict({"grid": GRID_6})) == "MultiInputPolicy"
 
 
-def test_nature_cnn_on_84x84_images():
-    extractor = NatureCNN(IMAGE_84, features_dim=512)
-    assert extractor(_batch(IMAGE_84, 2) / 255).shape == (2, 512)
+def test_images_of_84_pixels_and_up_get_the_nature_cnn_with_scaling():
+    kwargs = policy_kwargs_for(IMAGE_84)
+    assert kwargs["features_extractor_class"] is NatureCNN and kwargs.get("normalize_images", True)
+    assert policy_kwargs_for(SMALL_IMAGE)["features_extractor_class"] is SmallGridCNN  # below 36 px

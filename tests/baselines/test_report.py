@@ -158,3 +158,14 @@ def test_env_variants_get_their_own_figure_and_equal_references_are_not_normalis
     curves = [p.name for p in report.files if p.name.startswith("curves_")]
     assert len(curves) == len(set(curves)) == 2
     assert "random and oracle policies score alike" in report.markdown and not report.aggregates
+
+
+def test_default_references_come_from_the_real_random_and_oracle_policies(tmp_path):
+    for seed, sr in enumerate([0.7, 0.9]):
+        make_run(tmp_path, RunConfig(ENV, seed=seed, total_timesteps=TOTAL), [0.0, sr, sr, sr, sr], [0.0] * 5)
+    report = write_report(tmp_path, reps=200)  # reference_fn: baselines.reference.reference_scores
+    refs = json.loads((tmp_path / REFERENCES_FILE).read_text())[ENV]
+    assert refs["oracle"]["success_rate"] == 1.0 and 0.5 < refs["random"]["success_rate"] < 0.8
+    low = refs["random"]["success_rate"]
+    (row,) = report.rows
+    assert row["score_iqm"][0] == pytest.approx(np.mean([(sr - low) / (1 - low) for sr in (0.7, 0.9)]))

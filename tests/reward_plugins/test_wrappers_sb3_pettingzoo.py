@@ -10,9 +10,6 @@ from gymnasium import spaces
 
 from reward_plugins import RewardShaper, TransitionBatch
 
-pytest.importorskip("stable_baselines3")
-pytest.importorskip("pettingzoo")
-
 from pettingzoo import ParallelEnv  # noqa: E402
 from stable_baselines3.common.vec_env import DummyVecEnv  # noqa: E402
 

@@ -27,7 +27,9 @@ def test_level_pool_is_seeded_and_stacks_compiled_levels():
     assert a.grids.shape == (6, 8, 8) and a.dead.shape == (6, 8, 8)
     assert (a.num_boxes == 2).all() and not a.deadlock.any()
     picks = a.sample(np.random.default_rng(0), 100)
-    assert picks.min() >= 0 and picks.max() < 6
+    assert picks.min() >= 0 and picks.max() < 6 and len(set(picks.tolist())) == 6  # every level drawn
+    assert np.array_equal(picks, a.sample(np.random.default_rng(0), 100))  # seeded
+    assert not np.array_equal(picks, a.sample(np.random.default_rng(1), 100))
 
 
 def test_empty_pool_is_a_config_error():

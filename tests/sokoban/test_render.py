@@ -1,6 +1,5 @@
 """Rendering: sprite frames, incremental repainting, ansi text, and the pygame window."""
 import numpy as np
-import pytest
 
 from agentenvs.sokoban import SokobanEnv, parse_xsb
 from agentenvs.sokoban.constants import BOX, COLORS, GOAL, NUM_TILES, PLAYER, TILE_SIZE, WALL
@@ -58,7 +57,6 @@ def test_grid_to_xsb_crops_to_a_window():
 
 
 def test_human_render_opens_a_pygame_window_headless():
-    pytest.importorskip("pygame")
     env = SokobanEnv(dim_room=(5, 7), levels=LEVEL, render_mode="human")
     env.reset(seed=0)
     assert env.render() is None

@@ -5,7 +5,6 @@ import pytest
 from agentenvs.sokoban.constants import (
     BOX,
     BOX_ON_GOAL,
-    DOWN,
     FLOOR,
     GOAL,
     LEFT,
@@ -117,4 +116,3 @@ def test_encode_pads_smaller_level_with_walls_and_decode_inverts():
     assert (grid[0] == WALL).all() and (grid[-1] == WALL).all()
     assert grid[2, 2] == PLAYER and grid[2, 3] == BOX and grid[2, 4] == GOAL
     assert decode_grid(encode_level(level, level.shape)) == level
-    assert DOWN == 1 and UP == 0

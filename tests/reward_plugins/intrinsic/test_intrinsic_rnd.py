@@ -97,7 +97,14 @@ def test_state_dict_round_trip_resumes_identically():
 
 
 def test_text_input_reads_batch_text():
-    shaper = build("rnd", SPACES["vector"], num_envs=2, input="text", normalize_reward=False)
+    from reward_plugins.intrinsic.encoders import text_features
+
+    shaper = build("rnd", SPACES["vector"], num_envs=3, input="text", normalize_reward=False, normalize_obs=False)
     assert shaper.requires == frozenset({"text"})
-    reward = shaper(TransitionBatch(text=["go north", "open the red door"]))
-    assert reward.shape == (2,) and torch.isfinite(reward).all()
+    texts = ["go north", "open the red door", "go north"]
+    reward = shaper(TransitionBatch(text=texts))
+    x = text_features(texts, "cpu")
+    with torch.no_grad():
+        expected = (shaper.predictor(x) - shaper.target(x)).square().mean(1)
+    torch.testing.assert_close(reward, expected, rtol=1e-5, atol=1e-7)  # the bonus reads the text ...
+    assert reward[0] == reward[2] and reward[0] != reward[1]  # ... and only the text
