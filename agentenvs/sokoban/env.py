@@ -26,6 +26,7 @@ from .constants import (
 )
 from .deadlock import deadlocked_after_push
 from .generator import check_generator_args, generate_level
+from .keys import zobrist_keys
 from .level import Level, LevelSource, load_levels, parse_xsb
 from .pool import CompiledLevel, LevelGenerator, LevelPool, compile_level
 from .render import HumanViewer, grid_to_rgb, grid_to_xsb, paint_cells
@@ -287,6 +288,12 @@ class SokobanEnv(gym.Env):
     def current_level(self) -> Level:
         """The current position as a :class:`~.level.Level` (the level's own size)."""
         return parse_xsb(self.to_xsb())
+
+    def state_key(self) -> np.int64:
+        """An exact 64-bit key of the current position (:mod:`.keys`): equal positions of any env
+        of this room shape get equal keys; count-based bonuses read it (``count(input="state_key")``)
+        instead of hashing observations."""
+        return zobrist_keys(self._shape).of_grid(self._grid)
 
     def reward_state(self) -> dict[str, np.ndarray]:
         """Privileged state for reward functions; fields, units and shapes in :attr:`reward_state_doc`."""

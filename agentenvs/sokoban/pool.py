@@ -1,6 +1,7 @@
 """Levels compiled for play, and :class:`LevelPool`, a seeded set of them for cheap resets."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -8,6 +9,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .deadlock import dead_squares, deadlocked
+from .keys import zobrist_keys
 from .level import Level
 from .rules import encode_level
 
@@ -115,6 +117,11 @@ class LevelPool:
 
     def __len__(self) -> int:
         return len(self.levels)
+
+    @functools.cached_property
+    def keys(self) -> np.ndarray:
+        """``int64 [P]`` Zobrist keys of the start positions (:mod:`.keys`)."""
+        return zobrist_keys(self.shape).of_grids(self.grids)
 
     def sample(self, rng: np.random.Generator, count: int) -> np.ndarray:
         """``count`` level indices drawn uniformly (with replacement) with ``rng``."""

@@ -13,6 +13,7 @@ from ..errors import ConfigError, InvalidActionError
 from .constants import IS_BOX_NP, IS_GOAL_NP, NOOP, NUM_ACTIONS, NUM_TILES, REWARD_MODES, WALL, flat_deltas
 from .deadlock import deadlocked_after_push_batch
 from .env import REWARD_STATE_DOC, check_config, default_generator, make_observation_space
+from .keys import zobrist_keys
 from .level import LevelSource, load_levels
 from .pool import LevelGenerator, LevelPool
 from .render import grid_to_rgb, grid_to_xsb, paint_cells_batch
@@ -110,6 +111,8 @@ class SokobanVectorEnv(VectorEnv):
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
         self._frames = None
+        self._zobrist = zobrist_keys(shape)
+        self._keys: np.ndarray | None = None  # kept current once state_key() is first called
         self._all = np.ones(self.num_envs, dtype=bool)
         self._was_reset = False
 
@@ -145,6 +148,8 @@ class SokobanVectorEnv(VectorEnv):
         self._on_target[ids] = pool.boxes_on_target[picks]
         self._deadlock[ids] = pool.deadlock[picks]
         self._steps[ids] = 0
+        if self._keys is not None:
+            self._keys[ids] = pool.keys[picks]
         if self.obs_mode == "rgb":
             if self._frames is None:
                 self._frames = grid_to_rgb(self._grids())
@@ -171,6 +176,8 @@ class SokobanVectorEnv(VectorEnv):
         old = self._player
         player, pushed, box, change = step_batch(self._flat, old, delta)
         self._player = player
+        if self._keys is not None:
+            self._zobrist.update(self._keys, old - self._offsets, actions, player != old, pushed)
         self._steps += 1
         self._on_target += change
         if pushed.any():
@@ -228,6 +235,13 @@ class SokobanVectorEnv(VectorEnv):
         grids = self._grids()
         windows = self._pool.windows[self._level_index]
         return tuple(grid_to_xsb(grid, tuple(window)) for grid, window in zip(grids, windows))
+
+    def state_key(self) -> np.ndarray:
+        """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env, kept current step by step
+        from the first call on (the first call hashes the grids)."""
+        if self._keys is None:
+            self._keys = self._zobrist.of_grids(self._state)
+        return self._keys.copy()
 
     def reward_state(self) -> dict[str, np.ndarray]:
         """:meth:`.env.SokobanEnv.reward_state` with a leading batch axis; box/goal lists padded with -1."""

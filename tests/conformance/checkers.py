@@ -21,6 +21,18 @@ GYM_IDS = [e.id for e in GYM_ENVS]
 VECTOR_ENTRY_IDS = [e.id for e in GYM_ENVS if e.vector_entry_point]
 MULTI_AGENT_IDS = [e.id for e in MULTI_AGENT_ENVS]
 
+
+def _has_state_key(env_id: str) -> bool:
+    env = gym.make(env_id)
+    try:
+        return callable(getattr(env.unwrapped, "state_key", None))
+    finally:
+        env.close()
+
+
+#: Ids whose envs offer ``state_key()`` (the exact-key input of count bonuses).
+STATE_KEY_IDS = [i for i in GYM_IDS if _has_state_key(i)]
+
 _SB3_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
 
@@ -183,6 +195,47 @@ def check_reward_state(env_id: str) -> None:
         assert isinstance(value, np.ndarray), f"{env_id}: reward_state()[{key!r}] is {type(value)}, not np.ndarray"
         assert key in doc, f"{env_id}: reward_state_doc does not describe field {key!r}"
     env.close()
+
+
+def check_state_key(env_id: str, steps: int = 300, num_envs: int = 4) -> None:
+    """``state_key()`` is an exact key of the state: across the single env and the native vector
+    env, equal observations get equal int64 keys and different observations different keys, and
+    the vector env's keys stay right when first asked for mid-episode and across autoresets."""
+    by_obs: dict[bytes, int] = {}
+    by_key: dict[int, bytes] = {}
+
+    def record(obs: Any, key: Any, where: str) -> None:
+        data = obs.encode() if isinstance(obs, str) else np.ascontiguousarray(obs).tobytes()
+        assert isinstance(key, (int, np.integer)), f"{env_id}: {where} state_key() gave {type(key).__name__}, not an int"
+        key = int(key)
+        assert by_obs.setdefault(data, key) == key, f"{env_id}: {where}: one observation, two keys"
+        assert by_key.setdefault(key, data) == data, f"{env_id}: {where}: two observations, one key"
+
+    env = gym.make(env_id)
+    env.action_space.seed(3)
+    obs, _ = env.reset(seed=3)
+    record(obs, env.unwrapped.state_key(), "single env")
+    for _ in range(steps):
+        obs, _, terminated, truncated, _ = env.step(env.action_space.sample())
+        record(obs, env.unwrapped.state_key(), "single env")
+        if terminated or truncated:
+            obs, _ = env.reset()
+            record(obs, env.unwrapped.state_key(), "single env")
+    env.close()
+    if gym.spec(env_id).vector_entry_point is None:
+        return
+    venv = gym.make_vec(env_id, num_envs=num_envs, vectorization_mode="vector_entry_point", max_steps=9)
+    venv.action_space.seed(3)
+    venv.reset(seed=3)
+    for t in range(steps):
+        obs = venv.step(venv.action_space.sample())[0]
+        if t >= 5:  # the first call starts key tracking mid-episode
+            keys = venv.unwrapped.state_key()
+            assert keys.dtype == np.int64 and keys.shape == (num_envs,), f"{env_id}: vector state_key() is {keys.dtype} {keys.shape}"
+            for row in range(num_envs):
+                record(obs[row], keys[row], f"vector env row {row} at step {t}")
+    venv.close()
+    assert len(by_key) > 20, f"{env_id}: the rollouts visited only {len(by_key)} states"
 
 
 def check_success_flag(env_id: str, steps: int = 400) -> None:

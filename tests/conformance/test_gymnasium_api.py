@@ -3,6 +3,7 @@ import pytest
 
 from checkers import (
     GYM_IDS,
+    STATE_KEY_IDS,
     VECTOR_ENTRY_IDS,
     check_determinism,
     check_gymnasium_api,
@@ -10,6 +11,7 @@ from checkers import (
     check_pickle,
     check_render_modes,
     check_reward_state,
+    check_state_key,
     check_success_flag,
     check_vector_determinism,
 )
@@ -53,6 +55,15 @@ def test_vector_env_determinism(env_id):
 @pytest.mark.parametrize("env_id", GYM_IDS)
 def test_reward_state_contract(env_id):
     check_reward_state(env_id)
+
+
+@pytest.mark.parametrize("env_id", STATE_KEY_IDS)
+def test_state_key_is_an_exact_key_of_the_state(env_id):
+    check_state_key(env_id)
+
+
+def test_every_sokoban_id_offers_state_keys():
+    assert {i for i in GYM_IDS if "Sokoban" in i} <= set(STATE_KEY_IDS)
 
 
 @pytest.mark.parametrize("env_id", GYM_IDS)
