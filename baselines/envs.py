@@ -12,6 +12,7 @@ The monitor sits inside the shaper wrapper so that ``monitor.csv`` records the e
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import os
 import time
@@ -22,11 +23,21 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, VectorEnv
 from stable_baselines3.common.monitor import ResultsWriter
-from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecEnvWrapper, VecMonitor
-from stable_baselines3.common.vec_env.base_vec_env import VecEnvIndices, VecEnvObs, VecEnvStepReturn
+from stable_baselines3.common.vec_env import (
+    DummyVecEnv,
+    VecEnv,
+    VecEnvWrapper,
+    VecMonitor,
+)
+from stable_baselines3.common.vec_env.base_vec_env import (
+    VecEnvIndices,
+    VecEnvObs,
+    VecEnvStepReturn,
+)
 
 import agentenvs  # noqa: F401  (registers the ids)
 from agentenvs.errors import ConfigError
+from reward_plugins.wrappers.inputs import ENV_METHOD_INPUTS
 
 from .config import RunConfig, ShaperSpec
 
@@ -97,19 +108,22 @@ class NativeVecEnvAdapter(VecEnv):
         self._seed: int | None = None
         self.spec = getattr(venv, "spec", None)
         super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
-        self._final_reward_state: dict[str, np.ndarray] | None = None
-        if callable(getattr(venv, "reward_state", None)):  # only envs that have one offer it
-            self.reward_state = self._reward_state
+        #: name -> value of each state method, read before the adapter reset finished envs.
+        self._final: dict[str, Any] = {}
+        self._state_methods = [name for name in ENV_METHOD_INPUTS if callable(getattr(venv, name, None))]
+        for name in self._state_methods:  # only envs that have them offer them
+            setattr(self, name, functools.partial(self._state_after_step, name))
 
-    def _reward_state(self) -> dict[str, np.ndarray]:
-        """The vector env's batched ``reward_state()`` after the last step; for envs that finished
-        in it, the state before the adapter reset them (the state of ``terminal_observation``)."""
-        if self._final_reward_state is not None:
-            return self._final_reward_state
-        return self.venv.reward_state()
+    def _state_after_step(self, name: str) -> Any:
+        """The vector env's batched ``reward_state()`` / ``state_key()`` after the last step; for
+        envs that finished in it, the state before the adapter reset them (the state of
+        ``terminal_observation``)."""
+        if name in self._final:
+            return self._final[name]
+        return getattr(self.venv, name)()
 
     def reset(self) -> VecEnvObs:
-        self._final_reward_state = None
+        self._final = {}
         obs, info = self.venv.reset(seed=self._seed)
         self._seed = None
         self.reset_infos = _split_infos(info, self.num_envs)
@@ -126,7 +140,7 @@ class NativeVecEnvAdapter(VecEnv):
     def step_wait(self) -> VecEnvStepReturn:
         obs, rewards, terminated, truncated, info = self.venv.step(self._actions)
         dones = np.logical_or(terminated, truncated)
-        self._final_reward_state = None
+        self._final = {}
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             infos = _split_infos(info, self.num_envs)
             for i in np.flatnonzero(dones):
@@ -138,8 +152,7 @@ class NativeVecEnvAdapter(VecEnv):
             if dones.any():
                 for i in np.flatnonzero(dones):
                     infos[i]["terminal_observation"] = _take(obs, i)
-                if hasattr(self, "reward_state"):
-                    self._final_reward_state = self.venv.reward_state()
+                self._final = {name: getattr(self.venv, name)() for name in self._state_methods}
                 reset_obs, reset_info = self.venv.reset(options={"reset_mask": dones})
                 obs = _assign(obs, reset_obs, dones)
                 for i, item in enumerate(_split_infos(reset_info, self.num_envs)):

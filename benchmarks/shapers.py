@@ -189,7 +189,8 @@ def wrapper_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
 
         plain = make()
         wrapped = {"zero": ShapedVectorEnv(make(), [ZeroShaper(device=device)]),
-                   "count": ShapedVectorEnv(make(), [make_shaper("count", device=device)])}
+                   "count": ShapedVectorEnv(make(), [make_shaper("count", device=device)]),
+                   "count_state_key": ShapedVectorEnv(make(), [make_shaper("count", device=device, input="state_key")])}
         # interleaved, best of repeats: shared machines are noisy
         times: dict[str, list[float]] = {"unshaped": [], **{k: [] for k in wrapped}}
         for _ in range(args.wrapper_repeats):

@@ -21,9 +21,11 @@ from torch import Tensor, nn
 #: terminated: the episode ended in a terminal state [B] bool (done and not a time limit);
 #: reward_state: the env's privileged state after the step, dict of [B, ...] tensors
 #: (see env.reward_state_doc); frames: rendered RGB frames of next_obs, [B, H, W, 3] uint8;
-#: text: list of B strings describing next_obs.
+#: text: list of B strings describing next_obs;
+#: state_key: an exact int64 key of the env's state after the step [B] (see env.state_key()),
+#: equal for equal states, so count bonuses need not hash observations.
 INPUTS: frozenset[str] = frozenset(
-    {"obs", "next_obs", "action", "reward", "done", "terminated", "reward_state", "frames", "text"}
+    {"obs", "next_obs", "action", "reward", "done", "terminated", "reward_state", "frames", "text", "state_key"}
 )
 
 
@@ -64,6 +66,7 @@ class TransitionBatch:
     reward_state: dict[str, Tensor] | None = None
     frames: Tensor | None = None
     text: list[str] | None = None
+    state_key: Tensor | None = None
     valid: Tensor | None = None
     #: Number of transitions B; wrappers always set it, so a batch without inputs has a size.
     size: int | None = None

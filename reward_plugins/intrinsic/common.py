@@ -12,8 +12,9 @@ from ..base import RewardShaper, TransitionBatch
 from ..errors import MissingInputError, ShaperConfigError
 from .encoders import PRECISIONS, TEXT_SPACE, check_precision, obs_to_tensor
 
-#: Values of the ``input`` argument: observations, or the env's text (``batch.text``).
-INPUT_SOURCES = ("obs", "text")
+#: Values of the ``input`` argument: observations, the env's text (``batch.text``), or the env's
+#: exact state keys (``batch.state_key``, count bonuses only).
+INPUT_SOURCES = ("obs", "text", "state_key")
 
 
 class IntrinsicShaper(RewardShaper):
@@ -30,11 +31,15 @@ class IntrinsicShaper(RewardShaper):
         ``"fp16"`` (GPU); see :class:`~reward_plugins.intrinsic.encoders.MixedPrecision`.
     :param input: ``"obs"`` scores observations; ``"text"`` scores ``batch.text`` (the text of the
         next observation: exact digests for counts, hashed words and character trigrams for RND). Only next-state shapers
-        (counts, RND) accept ``"text"``.
+        (counts, RND) accept ``"text"``. ``"state_key"`` counts the env's own exact state keys
+        (``env.state_key()``, e.g. Sokoban's Zobrist keys): count bonuses only, and much cheaper
+        than hashing observations.
     """
 
     #: Whether the shaper can score ``batch.text`` instead of observations.
     supports_text_input: ClassVar[bool] = False
+    #: Whether the shaper can score ``batch.state_key`` (keys, not features: counts only).
+    supports_state_key_input: ClassVar[bool] = False
 
     def __init__(self, *, device: torch.device | str | None = None, seed: int = 0, input: str = "obs",
                  precision: str = "fp32") -> None:
@@ -48,10 +53,15 @@ class IntrinsicShaper(RewardShaper):
                 f"{type(self).__name__} needs observations before and after each step; input='text' only works "
                 "for next-state bonuses (count, episodic_count, rnd)"
             )
+        if input == "state_key" and not self.supports_state_key_input:
+            raise ShaperConfigError(
+                f"{type(self).__name__} learns from observation features; input='state_key' (exact state keys) only "
+                "works for count bonuses (count, episodic_count)"
+            )
         self.input = input
         self.seed = int(seed)
-        if input == "text":
-            self.requires = frozenset((set(self.requires) - {"obs", "next_obs"}) | {"text"})
+        if input in ("text", "state_key"):
+            self.requires = frozenset((set(self.requires) - {"obs", "next_obs"}) | {input})
         self.observation_space: gym.Space | None = None
         self.action_space: gym.Space | None = None
         self.num_envs = 0
@@ -81,12 +91,9 @@ class IntrinsicShaper(RewardShaper):
             )
 
     def next_input(self, batch: TransitionBatch) -> Any:
-        """The next-state input: ``batch.next_obs``, or ``batch.text`` when ``input="text"``."""
-        value = batch.text if self.input == "text" else batch.next_obs
-        if value is None:
-            field = "text" if self.input == "text" else "next_obs"
-            raise MissingInputError(f"{type(self).__name__} needs batch.{field}; the wrapper did not provide it")
-        return value
+        """The next-state input: ``batch.next_obs``, or ``batch.text`` / ``batch.state_key`` when
+        ``input`` names them."""
+        return self.field(batch, "next_obs" if self.input == "obs" else self.input)
 
     def encoder_input(self, obs: Any) -> Tensor | dict[str, Tensor]:
         """``obs`` preprocessed for this shaper's encoders, on :attr:`device`; images already in

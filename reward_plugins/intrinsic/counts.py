@@ -7,7 +7,7 @@ from torch import Tensor
 
 from ..base import TransitionBatch
 from ..errors import ShaperConfigError
-from .common import IntrinsicShaper, as_float_reward
+from .common import IntrinsicShaper
 from .hashing import ExactHash, SimHash, is_small_discrete
 from .table import make_count_table
 
@@ -15,9 +15,16 @@ from .table import make_count_table
 HASH_KINDS = ("auto", "exact", "simhash")
 
 
+def inverse_sqrt(counts: Tensor, valid: Tensor | None) -> Tensor:
+    """``1 / sqrt(counts)`` as float32 ``[B]``, 0 where ``valid`` is false (those counts are 0)."""
+    bonus = counts.to(torch.float64).rsqrt_().to(torch.float32)
+    return bonus if valid is None else bonus.masked_fill_(~valid, 0.0)
+
+
 class _CountShaper(IntrinsicShaper):
     requires = frozenset({"next_obs"})
     supports_text_input = True
+    supports_state_key_input = True
     episodic = False
 
     def __init__(
@@ -32,21 +39,30 @@ class _CountShaper(IntrinsicShaper):
         super().__init__(device=device, seed=seed, input=input)
         if hash not in HASH_KINDS:
             raise ShaperConfigError(f"{type(self).__name__}: hash must be one of {HASH_KINDS}, got {hash!r}")
+        if input == "state_key" and hash == "simhash":
+            raise ShaperConfigError(f"{type(self).__name__}: input='state_key' counts exact keys; hash='simhash' does not apply")
         self.hash = hash
         self.simhash_bits = int(simhash_bits)
 
     def build(self) -> None:
         self.table = make_count_table(self.num_envs if self.episodic else 0, self.device)
         kind = self.hash
-        if kind == "auto":
+        if self.input == "state_key":
+            kind = "env"
+        elif kind == "auto":
             kind = "exact" if is_small_discrete(self.observation_space) else "simhash"
         self.hash_kind = kind
-        self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
-                       else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
+        self.hasher = None
+        if kind != "env":
+            self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
+                           else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
 
     def keys(self, batch: TransitionBatch) -> Tensor:
-        """``int64`` state keys of the next observations, ``[B]``."""
+        """``int64`` state keys of the next states, ``[B]``: the env's (``input="state_key"``)
+        or hashes of the next observations."""
         self._check_ready()
+        if self.hasher is None:
+            return self.next_input(batch).to(self.device, torch.int64)
         return self.hasher(self.next_input(batch), self.device)
 
     def extra_repr(self) -> str:
@@ -59,7 +75,9 @@ class CountBonus(_CountShaper):
     ``N`` counts every visit up to and including this batch (two equal states in one batch both
     see ``N`` including each other). States are keyed exactly (``hash="exact"``, the ``"auto"``
     choice for integer / discrete / text observations of up to 4096 elements) or by a
-    ``simhash_bits``-bit SimHash (``"auto"`` for images and float vectors).
+    ``simhash_bits``-bit SimHash (``"auto"`` for images and float vectors); with
+    ``input="state_key"`` the env's own exact keys are counted (no hashing: the fast path on
+    envs that keep keys, such as Sokoban).
 
     :param hash: ``"auto"``, ``"exact"`` or ``"simhash"``.
     :param simhash_bits: code length ``k`` of SimHash (at most 63).
@@ -68,8 +86,7 @@ class CountBonus(_CountShaper):
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
         valid = self.valid(batch)
-        counts = self.table.add(self.keys(batch), valid=valid)
-        return as_float_reward(counts.double().rsqrt(), valid)
+        return inverse_sqrt(self.table.add(self.keys(batch), valid=valid), valid)
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         return {"distinct_states": float(len(self.table))}
@@ -89,8 +106,7 @@ class EpisodicCountBonus(_CountShaper):
         keys = self.keys(batch)
         self.check_envs(keys.shape[0])
         valid = self.valid(batch)
-        counts = self.table.add(keys, valid=valid)
-        return as_float_reward(counts.double().rsqrt(), valid)
+        return inverse_sqrt(self.table.add(keys, valid=valid), valid)
 
     def reset(self, done_mask: Tensor) -> None:
         self.table.forget(done_mask)

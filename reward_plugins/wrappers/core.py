@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, Iterable, Mapping, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Sequence, Union
 
 import gymnasium as gym
 import numpy as np
 import torch
 
 from ..base import RewardShaper, TransitionBatch
-from ..errors import MissingInputError, NonFiniteRewardError, ShaperConfigError, ShaperOutputError
+from ..errors import (
+    MissingInputError,
+    NonFiniteRewardError,
+    ShaperConfigError,
+    ShaperOutputError,
+)
 from ..registry import make_shaper
 from ..schedules import Constant, Schedule, make_schedule, schedule_spec
 from .inputs import find_entry, unavailable_inputs
@@ -35,6 +40,9 @@ PROVIDERS: dict[str, str] = {
     "a Dict observation) or made with render_mode='rgb_array'",
     "text": "envs with Text observations (or a Text entry in a Dict observation), or envs that put "
     "a string in info['text'] (wrap them with text_from_info=True)",
+    "state_key": "envs exposing env.unwrapped.state_key(), an exact int64 key of the current state "
+    "(vector envs: a batched state_key() or sub-envs that have one), e.g. the agentenvs Sokoban envs; "
+    "count bonuses can hash observations instead (input='obs')",
 }
 
 #: Name of the env's own reward in ``info["reward_components"]``.
@@ -173,6 +181,7 @@ class ShapingCore:
         self.devices = list(dict.fromkeys(s.device for s in self.shapers))
         self._nested = [hasattr(s, "last_components") for s in self.shapers]
         self._constant = all(isinstance(w, Constant) for w in self.weights)
+        self._constant_values = [w(0) for w in self.weights]
         self._all_cpu = all(dev.type == "cpu" for dev in self.devices)
         self._updaters = [(s, lab) for s, lab in zip(self.shapers, self.labels) if type(s).update is not RewardShaper.update]
         self._resetters = [s for s in self.shapers if type(s).reset is not RewardShaper.reset]
@@ -201,8 +210,9 @@ class ShapingCore:
         return dict(zip(self.labels, self._weight_values()))
 
     def _weight_values(self) -> list[float]:
-        step = 0 if self._constant else self.num_env_steps
-        return [w(step) for w in self.weights]
+        if self._constant:
+            return self._constant_values
+        return [w(self.num_env_steps) for w in self.weights]
 
     def reset_episodes(self, mask: np.ndarray) -> None:
         """``shaper.reset`` on the rows of ``mask`` (a ``[B]`` bool array), if any."""
@@ -232,7 +242,7 @@ class ShapingCore:
             batch.valid = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))
             invalid = ~valid
         on = None if self._all_cpu else {dev: batch.to(dev) for dev in self.devices}
-        total = np.zeros(self.num_envs, dtype=np.float64)
+        total: np.ndarray | None = None
         components: dict[str, np.ndarray] = {}
         with torch.no_grad():
             for shaper, label, weight, nested in zip(self.shapers, self.labels, self._weight_values(), self._nested):
@@ -240,7 +250,8 @@ class ShapingCore:
                 if invalid is not None:
                     np.copyto(values, 0.0, where=invalid)
                 components[label] = values
-                total += weight * values
+                term = values.astype(np.float64) if weight == 1.0 else np.multiply(values, weight, dtype=np.float64)
+                total = term if total is None else np.add(total, term, out=total)
                 if nested:
                     for child, tensor in shaper.last_components.items():
                         child_values = np.array(tensor.detach().to("cpu", torch.float32).numpy())
@@ -250,12 +261,13 @@ class ShapingCore:
         if not math.isfinite(total.sum()):
             total = self._handle_nonfinite(components, total)
         self.num_wrapper_steps += 1
-        nothing_valid = valid is not None and not valid.any()  # every env was resetting
-        if self.update_every and self.num_wrapper_steps % self.update_every == 0 and not nothing_valid:
-            for shaper, label in self._updaters:
-                stats = shaper.update(batch if on is None else on[shaper.device])
-                self.last_update_stats[label] = dict(stats)
-        self.reset_episodes(done if valid is None else done & valid)
+        if self.update_every and self.num_wrapper_steps % self.update_every == 0 and self._updaters:
+            if valid is None or valid.any():  # skip when every env was resetting
+                for shaper, label in self._updaters:
+                    stats = shaper.update(batch if on is None else on[shaper.device])
+                    self.last_update_stats[label] = dict(stats)
+        if self._resetters:
+            self.reset_episodes(done if valid is None else done & valid)
         self.num_env_steps += self.num_envs if valid is None else int(np.count_nonzero(valid))
         return total, components
 
@@ -269,7 +281,7 @@ class ShapingCore:
             )
         if out.dtype != torch.float32 or out.device.type != "cpu":
             out = out.to("cpu", torch.float32)
-        return out.detach().numpy().copy()
+        return out.numpy(force=True).copy()
 
     def _handle_nonfinite(self, components: dict[str, np.ndarray], total: np.ndarray) -> np.ndarray:
         """Raise (or warn and zero) for each shaper with NaN/inf on a valid row; the new total."""
@@ -296,9 +308,12 @@ class ShapingCore:
 
 class ShapingWrapperMixin:
     """What the four wrappers share: their :class:`ShapingCore`, where image and text inputs sit
-    in the observation, and the properties training code reads."""
+    in the observation, the env methods that answer ``reward_state`` and ``state_key``, and the
+    properties training code reads."""
 
     core: ShapingCore
+    #: Input name -> function returning it for the whole batch (see ``inputs.ENV_METHOD_INPUTS``).
+    _sources: dict[str, Callable[[], Any]]
 
     def _init_shaping(
         self,
@@ -308,12 +323,13 @@ class ShapingWrapperMixin:
         observation_space: gym.Space,
         action_space: gym.Space,
         num_envs: int,
-        has_reward_state: bool,
+        sources: Mapping[str, Callable[[], Any]],
         render_mode: str | None,
         on_nonfinite: str,
         update_every: int,
         text_from_info: bool,
     ) -> None:
+        self._sources = dict(sources)
         self.core = ShapingCore(
             shapers,
             weights,
@@ -322,7 +338,7 @@ class ShapingWrapperMixin:
             num_envs=num_envs,
             unavailable=unavailable_inputs(
                 observation_space,
-                has_reward_state=has_reward_state,
+                env_methods=self._sources.keys(),
                 render_mode=render_mode,
                 text_from_info=text_from_info,
             ),

@@ -2,12 +2,16 @@
 which inputs an env cannot provide, and small numpy helpers shared by the wrappers."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Collection, Mapping
 
 import numpy as np
 from gymnasium import spaces
 
 Path = tuple[str, ...]
+
+#: Inputs an env provides through a method of the same name on ``env.unwrapped``: one batched
+#: call on vector envs that have it, else one call per sub-env, stacked.
+ENV_METHOD_INPUTS = ("reward_state", "state_key")
 
 
 def _is_image(space: spaces.Space) -> bool:
@@ -42,14 +46,15 @@ def pick(obs: Any, path: Path) -> Any:
 def unavailable_inputs(
     observation_space: spaces.Space,
     *,
-    has_reward_state: bool,
+    env_methods: Collection[str],
     render_mode: str | None,
     text_from_info: bool,
 ) -> dict[str, str]:
-    """Input name -> why this env cannot provide it (only for inputs it cannot provide)."""
-    out = {}
-    if not has_reward_state:
-        out["reward_state"] = "the env has no reward_state() method"
+    """Input name -> why this env cannot provide it (only for inputs it cannot provide).
+
+    :param env_methods: the :data:`ENV_METHOD_INPUTS` the env has a method for.
+    """
+    out = {name: f"the env has no {name}() method" for name in ENV_METHOD_INPUTS if name not in env_methods}
     if find_entry(observation_space, "image") is None and render_mode != "rgb_array":
         out["frames"] = f"observations are not RGB images and render_mode is {render_mode!r}"
     if find_entry(observation_space, "text") is None and not text_from_info:
@@ -75,9 +80,32 @@ def copy_obs(obs: Any) -> Any:
     return obs
 
 
-def stack_dicts(items: list[Mapping[str, Any]]) -> dict[str, np.ndarray]:
-    """A list of per-env dicts of arrays -> one dict of arrays with a leading batch axis."""
-    return {key: np.stack([np.asarray(item[key]) for item in items]) for key in items[0]}
+def stack_rows(items: list[Any]) -> Any:
+    """Per-env values -> one batch: dicts of arrays key by key, arrays and scalars stacked."""
+    if items and isinstance(items[0], Mapping):
+        return {key: np.stack([np.asarray(item[key]) for item in items]) for key in items[0]}
+    return np.stack([np.asarray(item) for item in items])
+
+
+def method_sources(batched: Any, per_env: Callable[[str], list[Any] | None]) -> dict[str, Callable[[], Any]]:
+    """Input name -> function returning that input for the whole batch, for each of
+    :data:`ENV_METHOD_INPUTS` the env offers.
+
+    :param batched: the object whose own method answers for the whole batch when it has one
+        (a native vector env).
+    :param per_env: ``name -> None`` when some sub-env lacks method ``name``, else a function
+        calling it on every sub-env.
+    """
+    sources: dict[str, Callable[[], Any]] = {}
+    for name in ENV_METHOD_INPUTS:
+        method = getattr(batched, name, None)
+        if callable(method):
+            sources[name] = method
+            continue
+        call = per_env(name)
+        if call is not None:
+            sources[name] = lambda call=call: stack_rows(call())
+    return sources
 
 
 def replace_rows(batched: Any, rows: np.ndarray, values: list[Any]) -> Any:

@@ -9,7 +9,7 @@ from gymnasium.vector.utils import concatenate, create_empty_array
 from ..base import TransitionBatch
 from ..errors import MissingDependencyError, MissingInputError, ShaperConfigError
 from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
-from .inputs import pick, stack_dicts
+from .inputs import pick, stack_rows
 
 try:
     from pettingzoo.utils.env import ParallelEnv
@@ -29,7 +29,8 @@ class ShapedParallelEnv(ShapingWrapperMixin, BaseParallelWrapper):
     row); agents that did not act this step are rows with ``batch.valid`` false, zero-filled.
     All agents must share one observation space and one action space. ``reward_state`` is
     ``env.unwrapped.reward_state()``: a dict keyed by agent gives one row per agent; any other
-    dict of arrays is shared state, repeated for every agent. Without pixel observations,
+    dict of arrays is shared state, repeated for every agent (``state_key`` is not offered).
+    Without pixel observations,
     ``frames`` repeat the env's single ``render()`` frame for every agent. Parameters are those
     of :class:`~reward_plugins.wrappers.ShapedEnv`.
     """
@@ -64,7 +65,7 @@ class ShapedParallelEnv(ShapingWrapperMixin, BaseParallelWrapper):
             observation_space=obs_space,
             action_space=act_space,
             num_envs=len(self._agents),
-            has_reward_state=self._reward_state is not None,
+            sources={"reward_state": self._reward_states} if self._reward_state is not None else {},
             render_mode=getattr(env, "render_mode", None),
             on_nonfinite=on_nonfinite,
             update_every=update_every,
@@ -99,7 +100,7 @@ class ShapedParallelEnv(ShapingWrapperMixin, BaseParallelWrapper):
             reward=to_tensor(reward) if core.needs("reward") else None,
             done=to_tensor(done) if core.needs("done") else None,
             terminated=to_tensor(terminated) if core.needs("terminated") else None,
-            reward_state=to_tensor(self._reward_states()) if core.needs("reward_state") else None,
+            reward_state=to_tensor(self._sources["reward_state"]()) if core.needs("reward_state") else None,
             frames=to_tensor(self._frames(next_obs)) if core.needs("frames") else None,
             text=self._text_of(next_obs, infos) if core.needs("text") else None,
         )
@@ -117,7 +118,7 @@ class ShapedParallelEnv(ShapingWrapperMixin, BaseParallelWrapper):
     def _reward_states(self) -> dict[str, np.ndarray]:
         state = self._reward_state()
         if set(state) <= set(self._agents) and state:
-            return stack_dicts([state[a] for a in self._agents])
+            return stack_rows([state[a] for a in self._agents])
         n = len(self._agents)
         return {k: np.broadcast_to(np.asarray(v), (n, *np.shape(v))) for k, v in state.items()}
 

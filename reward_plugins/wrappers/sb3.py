@@ -8,7 +8,7 @@ import numpy as np
 from ..base import TransitionBatch
 from ..errors import MissingDependencyError, MissingInputError
 from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
-from .inputs import copy_obs, pick, replace_rows, stack_dicts
+from .inputs import copy_obs, method_sources, pick, replace_rows
 
 try:
     from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
@@ -18,14 +18,9 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     ) from e
 
 
-def _reward_state_source(venv: VecEnv) -> Callable[[], dict[str, np.ndarray]] | None:
-    """Batched ``reward_state()`` of the base VecEnv if it has one, else each sub-env's, stacked."""
-    method = getattr(venv.unwrapped, "reward_state", None)
-    if callable(method):
-        return method
-    if not venv.has_attr("reward_state"):
-        return None
-    return lambda: stack_dicts(venv.env_method("reward_state"))
+def _env_method_sources(venv: VecEnv) -> dict[str, Callable[[], Any]]:
+    """Batched ``reward_state`` / ``state_key`` of the base VecEnv if it has them, else each sub-env's, stacked."""
+    return method_sources(venv.unwrapped, lambda name: (lambda: venv.env_method(name)) if venv.has_attr(name) else None)
 
 
 class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
@@ -38,9 +33,9 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     SB3 resets a done env within the same step and returns the real last observation in
     ``infos[j]["terminal_observation"]``; that is used as ``next_obs`` (and as the frame, with
     pixel observations). ``terminated`` is ``done and not infos[j]["TimeLimit.truncated"]``.
-    Frames from ``get_images()`` describe the reset state of done envs, and so does
-    ``reward_state`` read after the step, unless the base VecEnv's batched ``reward_state()``
-    keeps the terminal states (``baselines.envs.NativeVecEnvAdapter`` does). Parameters are
+    Frames from ``get_images()`` describe the reset state of done envs, and so do
+    ``reward_state`` and ``state_key`` read after the step, unless the base VecEnv's batched
+    methods keep the terminal states (``baselines.envs.NativeVecEnvAdapter`` does). Parameters are
     those of :class:`~reward_plugins.wrappers.ShapedEnv`.
     """
 
@@ -55,14 +50,13 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
         text_from_info: bool = False,
     ) -> None:
         super().__init__(venv)
-        self._reward_state = _reward_state_source(venv)
         self._init_shaping(
             shapers,
             weights,
             observation_space=venv.observation_space,
             action_space=venv.action_space,
             num_envs=venv.num_envs,
-            has_reward_state=self._reward_state is not None,
+            sources=_env_method_sources(venv),
             render_mode=venv.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
@@ -100,7 +94,8 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
             reward=to_tensor(np.asarray(rewards, dtype=np.float32)) if core.needs("reward") else None,
             done=to_tensor(dones) if core.needs("done") else None,
             terminated=to_tensor(terminated) if core.needs("terminated") else None,
-            reward_state=to_tensor(self._reward_state()) if core.needs("reward_state") else None,
+            reward_state=to_tensor(self._sources["reward_state"]()) if core.needs("reward_state") else None,
+            state_key=to_tensor(self._sources["state_key"]()) if core.needs("state_key") else None,
             frames=to_tensor(self._frames(next_obs)) if core.needs("frames") else None,
             text=self._text_of(next_obs, infos) if core.needs("text") else None,
         )

@@ -9,7 +9,7 @@ import numpy as np
 from ..base import TransitionBatch
 from ..errors import MissingInputError
 from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
-from .inputs import batch_one, pick
+from .inputs import ENV_METHOD_INPUTS, batch_one, pick
 
 
 class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArgs):
@@ -50,14 +50,13 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
         text_from_info: bool = False,
     ) -> None:
         gym.Wrapper.__init__(self, env)
-        has_reward_state = env.has_wrapper_attr("reward_state")
         self._init_shaping(
             shapers,
             weights,
             observation_space=env.observation_space,
             action_space=env.action_space,
             num_envs=1,
-            has_reward_state=has_reward_state,
+            sources={name: env.get_wrapper_attr(name) for name in ENV_METHOD_INPUTS if env.has_wrapper_attr(name)},
             render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
@@ -71,7 +70,6 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
             update_every=update_every,
             text_from_info=text_from_info,
         )
-        self._reward_state = env.get_wrapper_attr("reward_state") if has_reward_state else None
         self._obs: Any = None
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
@@ -93,7 +91,8 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
             reward=to_tensor(np.array([reward], dtype=np.float32)) if core.needs("reward") else None,
             done=to_tensor(np.array([done])) if core.needs("done") else None,
             terminated=to_tensor(np.array([bool(terminated)])) if core.needs("terminated") else None,
-            reward_state=to_tensor(batch_one(self._reward_state())) if core.needs("reward_state") else None,
+            reward_state=to_tensor(batch_one(self._sources["reward_state"]())) if core.needs("reward_state") else None,
+            state_key=to_tensor(batch_one(self._sources["state_key"]())) if core.needs("state_key") else None,
             frames=to_tensor(self._frames(obs)) if core.needs("frames") else None,
             text=self._text_of(obs, info) if core.needs("text") else None,
         )

@@ -10,22 +10,22 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 from ..base import TransitionBatch
 from ..errors import MissingInputError
 from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
-from .inputs import copy_obs, pick, replace_rows, stack_dicts
+from .inputs import copy_obs, method_sources, pick, replace_rows
 
 
-def _reward_state_source(env: VectorEnv) -> Callable[[], dict[str, np.ndarray]] | None:
-    """A function returning the batched reward state, or ``None`` when the env has none.
-
-    Native vector envs (e.g. ``SokobanVectorEnv``) answer with one batched call; Sync/Async
-    vector envs ask each sub-env through ``call`` and stack the answers.
-    """
+def _env_method_sources(env: VectorEnv) -> dict[str, Callable[[], Any]]:
+    """Batched ``reward_state`` / ``state_key`` sources: native vector envs (e.g.
+    ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs ask each sub-env."""
     base = env.unwrapped
     if not isinstance(base, (SyncVectorEnv, AsyncVectorEnv)):
-        method = getattr(base, "reward_state", None)
-        return method if callable(method) else None
-    if not all(env.call("has_wrapper_attr", "reward_state")):
-        return None
-    return lambda: stack_dicts(list(env.call("reward_state")))
+        return method_sources(base, lambda name: None)
+
+    def per_env(name: str) -> Callable[[], list[Any]] | None:
+        if not all(env.call("has_wrapper_attr", name)):
+            return None
+        return lambda: list(env.call(name))
+
+    return method_sources(None, per_env)
 
 
 class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.RecordConstructorArgs):
@@ -41,12 +41,13 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
     - ``NEXT_STEP``: the step after a sub-env's done only resets it; that row is not a transition.
       Shapers see it with ``batch.valid`` false, and its shaped reward is 0.
     - ``SAME_STEP``: ``next_obs`` of a done row is ``infos["final_obs"]``; ``frames`` rendered and
-      ``reward_state`` read after the step describe the reset state of such rows (pixel
-      observations give the true final frame).
+      ``reward_state`` / ``state_key`` read after the step describe the reset state of such rows
+      (pixel observations give the true final frame).
     - ``DISABLED``: every row is a transition.
 
-    Works on ``SyncVectorEnv``, ``AsyncVectorEnv`` and native vector envs; ``reward_state`` comes
-    from the vector env's own batched ``reward_state()`` when it has one, else from each sub-env.
+    Works on ``SyncVectorEnv``, ``AsyncVectorEnv`` and native vector envs; ``reward_state`` and
+    ``state_key`` come from the vector env's own batched method when it has one, else from each
+    sub-env.
     Parameters are those of :class:`~reward_plugins.wrappers.ShapedEnv`; shapers get
     ``setup(single_observation_space, single_action_space, num_envs)``.
     """
@@ -62,14 +63,13 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         text_from_info: bool = False,
     ) -> None:
         gym.vector.VectorWrapper.__init__(self, env)
-        self._reward_state = _reward_state_source(env)
         self._init_shaping(
             shapers,
             weights,
             observation_space=env.single_observation_space,
             action_space=env.single_action_space,
             num_envs=env.num_envs,
-            has_reward_state=self._reward_state is not None,
+            sources=_env_method_sources(env),
             render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
@@ -118,7 +118,8 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
             reward=to_tensor(np.asarray(rewards, dtype=np.float32)) if "reward" in need else None,
             done=to_tensor(done) if "done" in need else None,
             terminated=to_tensor(np.asarray(terminations, dtype=bool)) if "terminated" in need else None,
-            reward_state=to_tensor(self._reward_state()) if "reward_state" in need else None,
+            reward_state=to_tensor(self._sources["reward_state"]()) if "reward_state" in need else None,
+            state_key=to_tensor(self._sources["state_key"]()) if "state_key" in need else None,
             frames=to_tensor(self._frames(next_obs)) if "frames" in need else None,
             text=self._text_of(next_obs, infos) if "text" in need else None,
         )
@@ -127,10 +128,11 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
             self._obs = copy_obs(obs)
         if self.autoreset_mode == AutoresetMode.NEXT_STEP:
             self._pending_reset = done
+        env_rewards = np.asarray(rewards)
         infos = dict(infos)
-        infos["reward_components"] = {ENV_COMPONENT: np.asarray(rewards, dtype=np.float32), **components}
+        infos["reward_components"] = {ENV_COMPONENT: env_rewards.astype(np.float32), **components}
         infos["_reward_components"] = np.ones(self.num_envs, dtype=bool) if valid is None else valid
-        return obs, np.asarray(rewards, dtype=np.float64) + shaped, terminations, truncations, infos
+        return obs, np.add(env_rewards, shaped, dtype=np.float64), terminations, truncations, infos
 
     def _frames(self, next_obs: Any) -> np.ndarray:
         if self._image is not None:

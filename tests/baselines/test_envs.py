@@ -133,3 +133,22 @@ def test_run_seed_and_device_reach_the_children_of_compositions():
     assert [c.seed for c in combo.shapers] == [6, 7] and [c.seed for c in again.shapers] == [7, 8]
     assert norm.shapers[0].seed == 42  # a seed the spec sets wins
     assert all(c.device.type == "cpu" for c in combo.shapers)
+
+
+def test_adapter_state_keys_are_those_of_terminal_states():
+    # SB3 resets finished envs inside step; counting env keys must still count the terminal
+    # state, exactly as counting terminal_observation does.
+    from reward_plugins.wrappers import ShapedVecEnv
+
+    venv = add_monitor(make_base_vec_env("agentenvs/Sokoban-Tiny-v0", {"max_steps": 6}, N, 0))
+    env = ShapedVecEnv(venv, [{"name": "count", "input": "state_key", "device": "cpu"},
+                              {"name": "count", "hash": "exact", "device": "cpu"}])
+    keyed, hashed = env.core.labels
+    env.reset()
+    rng = np.random.default_rng(0)
+    finished = 0
+    for _ in range(40):
+        _, _, dones, infos = env.step(rng.integers(0, 4, N))
+        finished += int(dones.sum())
+        assert [i["reward_components"][keyed] for i in infos] == [i["reward_components"][hashed] for i in infos]
+    assert finished >= N * 5

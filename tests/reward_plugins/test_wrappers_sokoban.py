@@ -122,3 +122,55 @@ def test_count_on_text_observations_keys_each_board_apart():
         expected.append(1 / np.sqrt(visits[board]))
     assert len(set(seen[1:])) > 1
     np.testing.assert_allclose(bonuses, expected, rtol=1e-6)
+
+
+def _keyed_and_hashed(kind: str):
+    """Shapers counting env state keys and observation hashes side by side."""
+    return [
+        {"name": kind, "input": "state_key", "device": "cpu"},
+        {"name": kind, "hash": "exact", "device": "cpu"},
+    ]
+
+
+@pytest.mark.parametrize("kind", ["count", "episodic_count"])
+@pytest.mark.parametrize("mode", ["vector_entry_point", "sync"])
+def test_counts_of_env_state_keys_equal_counts_of_observations(kind, mode):
+    # Sokoban keys are exact keys of the grid, so both shapers count the same visits, through
+    # autoresets and with key tracking started by the wrapper's first step.
+    venv = gym.make_vec(ID, num_envs=5, vectorization_mode=mode, max_steps=12)
+    env = ShapedVectorEnv(venv, _keyed_and_hashed(kind))
+    keyed, hashed = env.core.labels
+    env.reset(seed=4)
+    rng = np.random.default_rng(4)
+    below_one = 0
+    for _ in range(80):
+        _, _, _, _, info = env.step(rng.integers(0, 4, 5))
+        parts = info["reward_components"]
+        np.testing.assert_array_equal(parts[keyed], parts[hashed])
+        below_one += int((parts[keyed] < 1).sum())
+    assert below_one > 50  # states were revisited, so the comparison covered counts above 1
+    assert len(env.core.shapers[0].table) == len(env.core.shapers[1].table)
+
+
+def test_single_env_state_key_counts_equal_observation_counts():
+    env = ShapedEnv(gym.make(ID, levels=[LEVEL], max_steps=10), _keyed_and_hashed("count"))
+    keyed, hashed = env.core.labels
+    env.reset(seed=0)
+    for a in np.random.default_rng(1).integers(0, 4, 60):
+        _, _, terminated, truncated, info = env.step(int(a))
+        assert info["reward_components"][keyed] == info["reward_components"][hashed]
+        if terminated or truncated:
+            env.reset()
+    assert env.core.shapers[0].hash_kind == "env" and len(env.core.shapers[0].table) > 3
+
+
+def test_state_key_input_is_checked_at_wrap_time():
+    from reward_plugins import make_shaper
+    from reward_plugins.errors import MissingInputError, ShaperConfigError
+
+    with pytest.raises(MissingInputError, match="state_key.*no state_key\\(\\) method.*Sokoban"):
+        ShapedEnv(gym.make("CartPole-v1"), [{"name": "count", "input": "state_key"}])
+    with pytest.raises(ShaperConfigError, match="simhash"):
+        make_shaper("count", input="state_key", hash="simhash")
+    with pytest.raises(ShaperConfigError, match="count bonuses"):
+        make_shaper("rnd", input="state_key")
