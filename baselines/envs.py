@@ -104,6 +104,9 @@ class NativeVecEnvAdapter(VecEnv):
     def __init__(self, venv: VectorEnv) -> None:
         self.venv = venv
         self.autoreset_mode = AutoresetMode(venv.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
+        #: ``reward_state()`` / ``state_key()`` after a step describe finished envs' terminal states
+        #: (read before the adapter resets them; a SAME_STEP env has reset them already).
+        self.keeps_terminal_states = self.autoreset_mode != AutoresetMode.SAME_STEP
         self._actions: np.ndarray | None = None
         self._seed: int | None = None
         self.spec = getattr(venv, "spec", None)

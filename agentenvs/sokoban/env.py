@@ -7,6 +7,7 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.error import ResetNeeded
 
 from ..errors import ConfigError, InvalidActionError
 from .actions import parse_text_action, text_action_space
@@ -293,6 +294,8 @@ class SokobanEnv(gym.Env):
         """An exact 64-bit key of the current position (:mod:`.keys`): equal positions of any env
         of this room shape get equal keys; count-based bonuses read it (``count(input="state_key")``)
         instead of hashing observations."""
+        if self._level is None:
+            raise ResetNeeded("call reset() before state_key() on SokobanEnv")
         return zobrist_keys(self._shape).of_grid(self._grid)
 
     def reward_state(self) -> dict[str, np.ndarray]:

@@ -76,7 +76,7 @@ class ZobristKeys:
         :param moved, pushed: ``bool [B]``: the player moved; it pushed a box.
         """
         index = cells * (3 * (NUM_ACTIONS + 1))
-        index += actions * 3
+        index += actions.astype(np.int64, copy=False) * 3
         index += moved.view(np.uint8)
         index += pushed.view(np.uint8)
         keys ^= self._flat_moves[index]

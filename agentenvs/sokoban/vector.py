@@ -138,6 +138,8 @@ class SokobanVectorEnv(VectorEnv):
             self._pool_seed = seed
 
     def _reset_envs(self, ids: np.ndarray) -> None:
+        if ids.size == 0:
+            return
         pool = self._pool
         picks = pool.sample(self._rng, len(ids))
         self._level_index[ids] = picks
@@ -239,6 +241,8 @@ class SokobanVectorEnv(VectorEnv):
     def state_key(self) -> np.ndarray:
         """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env, kept current step by step
         from the first call on (the first call hashes the grids)."""
+        if not self._was_reset:
+            raise ResetNeeded("call reset() before state_key() on SokobanVectorEnv")
         if self._keys is None:
             self._keys = self._zobrist.of_grids(self._state)
         return self._keys.copy()

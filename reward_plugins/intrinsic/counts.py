@@ -2,6 +2,7 @@
 (``episodic_count``), on exact state keys or SimHash codes (Tang et al., 2017)."""
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -15,10 +16,12 @@ from .table import make_count_table
 HASH_KINDS = ("auto", "exact", "simhash")
 
 
-def inverse_sqrt(counts: Tensor, valid: Tensor | None) -> Tensor:
-    """``1 / sqrt(counts)`` as float32 ``[B]``, 0 where ``valid`` is false (those counts are 0)."""
-    bonus = counts.to(torch.float64).rsqrt_().to(torch.float32)
-    return bonus if valid is None else bonus.masked_fill_(~valid, 0.0)
+def inverse_sqrt(counts: np.ndarray) -> np.ndarray:
+    """``1 / sqrt(counts)`` as float32, 0 where a count is 0 (rows that are not transitions)."""
+    bonus = counts.astype(np.float64)
+    np.sqrt(bonus, out=bonus)
+    np.divide(1.0, bonus, out=bonus, where=bonus > 0)
+    return bonus.astype(np.float32)
 
 
 class _CountShaper(IntrinsicShaper):
@@ -57,6 +60,15 @@ class _CountShaper(IntrinsicShaper):
             self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
                            else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
 
+    def bonus(self, keys: Tensor, valid: Tensor | None) -> Tensor:
+        """Count ``keys`` (rows where ``valid``) and return ``1 / sqrt(N)``, float32 ``[B]``."""
+        if self.device.type == "cpu":  # the numpy table (make_count_table): no tensor round trips
+            counts = self.table.count(keys.numpy(), None if valid is None else valid.numpy())
+            return torch.from_numpy(inverse_sqrt(counts))
+        counts = self.table.add(keys, valid=valid)
+        bonus = counts.to(torch.float64).rsqrt_().to(torch.float32)
+        return bonus if valid is None else bonus.masked_fill_(~valid, 0.0)
+
     def keys(self, batch: TransitionBatch) -> Tensor:
         """``int64`` state keys of the next states, ``[B]``: the env's (``input="state_key"``)
         or hashes of the next observations."""
@@ -85,8 +97,7 @@ class CountBonus(_CountShaper):
 
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
-        valid = self.valid(batch)
-        return inverse_sqrt(self.table.add(self.keys(batch), valid=valid), valid)
+        return self.bonus(self.keys(batch), self.valid(batch))
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         return {"distinct_states": float(len(self.table))}
@@ -105,8 +116,7 @@ class EpisodicCountBonus(_CountShaper):
     def forward(self, batch: TransitionBatch) -> Tensor:
         keys = self.keys(batch)
         self.check_envs(keys.shape[0])
-        valid = self.valid(batch)
-        return inverse_sqrt(self.table.add(keys, valid=valid), valid)
+        return self.bonus(keys, self.valid(batch))
 
     def reset(self, done_mask: Tensor) -> None:
         self.table.forget(done_mask)

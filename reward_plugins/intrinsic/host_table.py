@@ -43,8 +43,6 @@ class HostCountTable(nn.Module):
         self._owners = np.zeros(capacity if self.num_envs else 0, dtype=np.int64)
         self._episodes = np.zeros(capacity if self.num_envs else 0, dtype=np.int64)
         self._used = 0
-        #: Episodic tables drop finished episodes when they hold more entries than this.
-        self._compact_at = capacity
 
     def __len__(self) -> int:
         """Stored keys (episodic tables include finished episodes not yet dropped)."""
@@ -59,13 +57,18 @@ class HostCountTable(nn.Module):
     def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
         """Count the batch's keys (only rows where ``valid``), then return every row's count,
         this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``."""
-        keys_np = keys.detach().cpu().numpy().astype(np.int64, copy=False)
+        valid_np = None if valid is None else valid.detach().cpu().numpy()
+        return torch.from_numpy(self.count(keys.detach().cpu().numpy(), valid_np))
+
+    def count(self, keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`add` on numpy arrays (what CPU shapers call: no tensor round trips)."""
+        keys = keys.astype(np.int64, copy=False)
         if self.num_envs:
-            keys_np = episodic_keys(keys_np, self.episode)
-        if keys_np.size and keys_np.min() == EMPTY:  # EMPTY is the smallest int64; stored as EMPTY + 1, as CountTable does
-            keys_np = np.where(keys_np == EMPTY, EMPTY + 1, keys_np)
-        rows = None if valid is None else np.flatnonzero(valid.detach().cpu().numpy())
-        batch = keys_np if rows is None else keys_np[rows]
+            keys = episodic_keys(keys, self.episode)
+        if keys.size and keys.min() == EMPTY:  # EMPTY is the smallest int64; stored as EMPTY + 1, as CountTable does
+            keys = np.where(keys == EMPTY, EMPTY + 1, keys)
+        rows = None if valid is None else np.flatnonzero(valid)
+        batch = keys if rows is None else keys[rows]
         new = Int64Vector()
         ids = self._ids.get_labels(batch, new, self._used, -1)  # new keys get ids _used, _used + 1, ...
         if len(new) and self._register(new.to_array(), ids, rows):
@@ -73,48 +76,59 @@ class HostCountTable(nn.Module):
         np.add.at(self._counts, ids, 1)
         counted = self._counts[ids]
         if rows is not None:
-            full = np.zeros(keys_np.shape[0], dtype=np.int64)
+            full = np.zeros(keys.shape[0], dtype=np.int64)
             full[rows] = counted
             counted = full
-        return torch.from_numpy(counted)
+        return counted
 
     def _register(self, new_keys: np.ndarray, ids: np.ndarray, rows: np.ndarray | None) -> bool:
-        """Store the keys the hash map just gave ids ``_used ...``; whether the table was rebuilt."""
+        """Store the keys the hash map just gave ids ``_used ...``; whether the table was rebuilt
+        (episodic tables that are full drop finished episodes first, which renumbers every key)."""
         start, count = self._used, new_keys.size
-        if start + count > self.capacity:
-            self._grow(start + count)
-        self._keys[start:start + count] = new_keys
+        owners = None
         if self.num_envs:
             first = np.flatnonzero(ids >= start)  # in id order: get_labels numbers keys as they come
             if first.size != count:  # a new key on two rows (keys mix in the env: a 2**-64 event)
                 first = first[np.unique(ids[first], return_index=True)[1]]
             owners = first if rows is None else rows[first]
+        if start + count > self.capacity:
+            if self.num_envs:
+                self._compact(new_keys, owners)
+                return True
+            self._grow(start + count)
+        self._keys[start:start + count] = new_keys
+        if self.num_envs:
             self._owners[start:start + count] = owners
             self._episodes[start:start + count] = self.episode[owners]
         self._used += count
-        if self.num_envs and self._used > self._compact_at:
-            self._rebuild(0)
-            return True
         return False
 
     def _grow(self, needed: int) -> None:
-        """Make the arrays hold ``needed`` entries (at least doubling)."""
+        """Make the arrays of a global table hold ``needed`` entries (at least doubling)."""
         capacity = self.capacity
         while capacity < needed:
             capacity *= 2
-        for name in ("_keys", "_counts", "_owners", "_episodes"):
-            old = getattr(self, name)
-            if old.size:
-                grown = np.zeros(capacity, dtype=np.int64)
-                grown[: self._used] = old[: self._used]
-                setattr(self, name, grown)
+        for name in ("_keys", "_counts"):
+            grown = np.zeros(capacity, dtype=np.int64)
+            grown[: self._used] = getattr(self, name)[: self._used]
+            setattr(self, name, grown)
 
-    def _rebuild(self, incoming: int) -> None:
-        """Drop finished episodes (episodic tables), then make room for ``incoming`` more keys."""
+    def _compact(self, new_keys: np.ndarray, owners: np.ndarray) -> None:
+        """Episodic table full: keep the live episodes' entries plus ``new_keys`` (count 0, owned
+        by ``owners``), growing only if those fill more than half of it."""
+        new = {"keys": new_keys, "counts": np.zeros(new_keys.size, dtype=np.int64), "owners": owners,
+               "episodes": self.episode[owners]}
+        self._rebuild(0, new)
+
+    def _rebuild(self, incoming: int = 0, new: dict[str, np.ndarray] | None = None) -> None:
+        """Drop finished episodes (episodic tables), add ``new`` entries, and leave room for
+        ``incoming`` more keys: the table holds at most half its capacity afterwards."""
         state = self.export()
         if self.num_envs:
             live = state["episodes"] == self.episode[state["owners"]]
             state = {k: v[live] if k != "episode" else v for k, v in state.items()}
+        if new is not None:
+            state = {k: np.concatenate([v, new[k]]) if k in new else v for k, v in state.items()}
         capacity = self.capacity
         while capacity < 2 * (state["keys"].size + incoming):
             capacity *= 2

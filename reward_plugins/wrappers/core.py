@@ -45,6 +45,12 @@ PROVIDERS: dict[str, str] = {
     "count bonuses can hash observations instead (input='obs')",
 }
 
+#: Why ``state_key`` is withheld where envs reset within the step, before the wrapper reads keys.
+STALE_STATE_KEY = (
+    "{where}, so state_key() read after the step would name the next episode's first state instead "
+    "of the state the episode ended in; {fix}, or count observations (input='obs')"
+)
+
 #: Name of the env's own reward in ``info["reward_components"]``.
 ENV_COMPONENT = "env"
 
@@ -328,20 +334,24 @@ class ShapingWrapperMixin:
         on_nonfinite: str,
         update_every: int,
         text_from_info: bool,
+        withheld: Mapping[str, str] | None = None,
     ) -> None:
-        self._sources = dict(sources)
+        """``withheld``: input name -> why this wrapper cannot use the env's method for it."""
+        withheld = dict(withheld or {})
+        self._sources = {name: source for name, source in sources.items() if name not in withheld}
+        unavailable = unavailable_inputs(
+            observation_space,
+            env_methods=self._sources.keys(),
+            render_mode=render_mode,
+            text_from_info=text_from_info,
+        )
         self.core = ShapingCore(
             shapers,
             weights,
             observation_space=observation_space,
             action_space=action_space,
             num_envs=num_envs,
-            unavailable=unavailable_inputs(
-                observation_space,
-                env_methods=self._sources.keys(),
-                render_mode=render_mode,
-                text_from_info=text_from_info,
-            ),
+            unavailable={**unavailable, **{k: v for k, v in withheld.items() if k in sources}},
             on_nonfinite=on_nonfinite,
             update_every=update_every,
             owner=type(self).__name__,

@@ -7,7 +7,7 @@ import numpy as np
 
 from ..base import TransitionBatch
 from ..errors import MissingDependencyError, MissingInputError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from .core import ENV_COMPONENT, STALE_STATE_KEY, ShaperSpec, ShapingWrapperMixin, to_tensor
 from .inputs import copy_obs, method_sources, pick, replace_rows
 
 try:
@@ -33,9 +33,10 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     SB3 resets a done env within the same step and returns the real last observation in
     ``infos[j]["terminal_observation"]``; that is used as ``next_obs`` (and as the frame, with
     pixel observations). ``terminated`` is ``done and not infos[j]["TimeLimit.truncated"]``.
-    Frames from ``get_images()`` describe the reset state of done envs, and so do
-    ``reward_state`` and ``state_key`` read after the step, unless the base VecEnv's batched
-    methods keep the terminal states (``baselines.envs.NativeVecEnvAdapter`` does). Parameters are
+    Frames from ``get_images()`` describe the reset state of done envs, and so does
+    ``reward_state`` read after the step, unless the base VecEnv's batched methods keep the
+    terminal states (it then sets ``keeps_terminal_states = True``, as
+    ``baselines.envs.NativeVecEnvAdapter`` does). ``state_key`` is only offered by such VecEnvs. Parameters are
     those of :class:`~reward_plugins.wrappers.ShapedEnv`.
     """
 
@@ -50,6 +51,12 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
         text_from_info: bool = False,
     ) -> None:
         super().__init__(venv)
+        withheld = {}
+        if not getattr(venv.unwrapped, "keeps_terminal_states", False):
+            withheld["state_key"] = STALE_STATE_KEY.format(
+                where=f"{type(venv.unwrapped).__name__} resets finished envs within step_wait (SB3's convention)",
+                fix="wrap a VecEnv that keeps terminal states (baselines.envs.NativeVecEnvAdapter, used for native "
+                "vector envs such as Sokoban's)")
         self._init_shaping(
             shapers,
             weights,
@@ -57,6 +64,7 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
             action_space=venv.action_space,
             num_envs=venv.num_envs,
             sources=_env_method_sources(venv),
+            withheld=withheld,
             render_mode=venv.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,

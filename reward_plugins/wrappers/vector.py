@@ -9,7 +9,7 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 
 from ..base import TransitionBatch
 from ..errors import MissingInputError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from .core import ENV_COMPONENT, STALE_STATE_KEY, ShaperSpec, ShapingWrapperMixin, to_tensor
 from .inputs import copy_obs, method_sources, pick, replace_rows
 
 
@@ -41,8 +41,8 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
     - ``NEXT_STEP``: the step after a sub-env's done only resets it; that row is not a transition.
       Shapers see it with ``batch.valid`` false, and its shaped reward is 0.
     - ``SAME_STEP``: ``next_obs`` of a done row is ``infos["final_obs"]``; ``frames`` rendered and
-      ``reward_state`` / ``state_key`` read after the step describe the reset state of such rows
-      (pixel observations give the true final frame).
+      ``reward_state`` read after the step describes the reset state of such rows (pixel
+      observations give the true final frame); ``state_key`` is refused, for the same reason.
     - ``DISABLED``: every row is a transition.
 
     Works on ``SyncVectorEnv``, ``AsyncVectorEnv`` and native vector envs; ``reward_state`` and
@@ -63,6 +63,12 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         text_from_info: bool = False,
     ) -> None:
         gym.vector.VectorWrapper.__init__(self, env)
+        self.autoreset_mode = AutoresetMode(env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
+        withheld = {}
+        if self.autoreset_mode == AutoresetMode.SAME_STEP:
+            withheld["state_key"] = STALE_STATE_KEY.format(
+                where="under SAME_STEP autoreset finished envs reset within the step",
+                fix="use NEXT_STEP autoreset (Gymnasium's default)")
         self._init_shaping(
             shapers,
             weights,
@@ -70,6 +76,7 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
             action_space=env.single_action_space,
             num_envs=env.num_envs,
             sources=_env_method_sources(env),
+            withheld=withheld,
             render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
@@ -83,7 +90,6 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
             update_every=update_every,
             text_from_info=text_from_info,
         )
-        self.autoreset_mode = AutoresetMode(env.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
         self._obs: Any = None
         self._pending_reset = np.zeros(env.num_envs, dtype=bool)
 

@@ -174,3 +174,20 @@ def test_state_key_input_is_checked_at_wrap_time():
         make_shaper("count", input="state_key", hash="simhash")
     with pytest.raises(ShaperConfigError, match="count bonuses"):
         make_shaper("rnd", input="state_key")
+
+
+def test_state_keys_are_refused_where_envs_reset_before_keys_are_read():
+    from gymnasium.vector import AutoresetMode
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    from reward_plugins.errors import MissingInputError
+    from reward_plugins.wrappers import ShapedVecEnv
+
+    spec = [{"name": "count", "input": "state_key"}]
+    same_step = gym.make_vec(ID, num_envs=2, vectorization_mode="sync",
+                             vector_kwargs={"autoreset_mode": AutoresetMode.SAME_STEP})
+    with pytest.raises(MissingInputError, match="SAME_STEP.*next episode's first state"):
+        ShapedVectorEnv(same_step, spec)
+    with pytest.raises(MissingInputError, match="DummyVecEnv resets finished envs.*NativeVecEnvAdapter"):
+        ShapedVecEnv(DummyVecEnv([lambda: gym.make(ID)] * 2), spec)
+    ShapedVectorEnv(same_step, ["count"])  # observations carry their final state: still fine

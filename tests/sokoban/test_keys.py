@@ -50,3 +50,21 @@ def test_keys_depend_on_the_room_shape_only():
     assert not np.array_equal(a.tiles[:36], b.tiles[:36])
     grids = np.random.default_rng(0).integers(0, 7, (50, 36)).astype(np.uint8)
     assert len(set(a.of_grids(grids).tolist())) == 50
+
+
+def test_key_tracking_takes_any_integer_actions_and_needs_a_reset():
+    import pytest
+    from gymnasium.error import ResetNeeded
+
+    venv = gym.make_vec("agentenvs/Sokoban-Tiny-v0", num_envs=2, vectorization_mode="vector_entry_point").unwrapped
+    with pytest.raises(ResetNeeded):
+        venv.state_key()
+    with pytest.raises(ResetNeeded):
+        gym.make("agentenvs/Sokoban-Tiny-v0").unwrapped.state_key()
+    venv.reset(seed=0)
+    venv.state_key()
+    for dtype in (np.uint8, np.uint64, np.int32):
+        venv.step(np.array([UP, LEFT], dtype=dtype))
+        assert venv.state_key().tolist() == zobrist_keys((6, 6)).of_grids(venv._state).tolist()
+    venv.reset(options={"reset_mask": np.zeros(2, dtype=bool)})  # resets nothing, changes nothing
+    assert venv.state_key().tolist() == zobrist_keys((6, 6)).of_grids(venv._state).tolist()

@@ -206,3 +206,18 @@ def test_exact_hash_numpy_path_equals_the_tensor_path(width, salt):
     keys = _hash_rows_numpy(rows, salt)
     assert keys.tolist() == _hash_rows_torch(torch.from_numpy(rows), salt).tolist()
     assert keys[0] == keys[1] and len(set(keys.tolist())) == 63
+
+
+@pytest.mark.parametrize("kind", TABLES)
+def test_episodic_table_memory_stays_bounded_by_live_episodes(kind):
+    # 64 envs, 10-step episodes of fresh keys: at most 640 entries are ever live, so the table
+    # must compact instead of growing with the run (20k transitions).
+    table = _table(kind, num_envs=64, capacity=16)
+    rng = np.random.default_rng(0)
+    capacities = []
+    for step in range(1, 313):
+        counts = table.add(torch.from_numpy(rng.integers(0, 1 << 40, 64)))
+        assert counts.tolist() == [1] * 64
+        table.forget(torch.full((64,), step % 10 == 0))
+        capacities.append(table.capacity)
+    assert max(capacities) <= 4096 and len(table) <= max(capacities)
