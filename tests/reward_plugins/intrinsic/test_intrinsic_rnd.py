@@ -4,21 +4,25 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 import torch
 
 from intrinsic_helpers import SPACES, build, make_batch
 from reward_plugins import TransitionBatch
 
 
-def test_observation_statistics_match_numpy():
-    space = SPACES["vector"]
+@pytest.mark.parametrize("kind", ["vector", "image84_hwc", "image84_chw"])
+def test_observation_statistics_match_numpy(kind):
+    space = SPACES[kind]
     shaper = build("rnd", space, num_envs=4)
     seen = []
     for t in range(5):
         batch = make_batch(space, 4, seed=t)
         shaper(batch)
         seen.append(batch.next_obs.numpy())
-    seen = np.concatenate(seen)
+    seen = np.concatenate(seen).astype(np.float64)
+    if kind != "vector":  # the encoder's input: channels first, scaled to [0, 1]
+        seen = (seen.transpose(0, 3, 1, 2) if kind.endswith("hwc") else seen) / 255.0
     np.testing.assert_allclose(shaper.obs_rms.mean.numpy(), seen.mean(0), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(shaper.obs_rms.var.numpy(), seen.var(0), rtol=1e-4, atol=1e-6)
     assert float(shaper.obs_rms.count) == 20
@@ -48,6 +52,23 @@ def test_reward_is_predictor_error_on_clipped_normalised_observations():
     with torch.no_grad():
         expected = (shaper.predictor(normalised) - shaper.target(normalised)).square().mean(1)
     torch.testing.assert_close(shaper(batch), expected, rtol=1e-4, atol=1e-6)
+
+
+def test_image_reward_is_predictor_error_on_normalised_channels_last_images():
+    space = SPACES["image84_hwc"]
+    shaper = build("rnd", space, num_envs=4, normalize_reward=False, obs_clip=1.0)
+    first, batch = make_batch(space, 4, seed=0), make_batch(space, 4, seed=1)
+    shaper(first)
+
+    def chw(b):
+        return b.next_obs.permute(0, 3, 1, 2).double() / 255.0
+
+    both = torch.cat([chw(first), chw(batch)])
+    mean, var = both.mean(0), both.var(0, unbiased=False)
+    normalised = ((chw(batch) - mean) / var.clamp_min(1e-16).sqrt()).clamp(-1, 1).float()
+    with torch.no_grad():
+        expected = (shaper.predictor(normalised) - shaper.target(normalised)).square().mean(1)
+    torch.testing.assert_close(shaper(batch), expected, rtol=1e-3, atol=1e-5)
 
 
 def test_reward_is_divided_by_std_of_discounted_intrinsic_returns():
