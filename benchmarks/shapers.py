@@ -10,6 +10,10 @@ Prints one JSON object per line:
   on images and orthogonal init. rllte updates in minibatches of 256; ours run both with
   minibatches of 256 and with our default, one whole-batch step that reuses ``forward``'s graph
   (``--minibatch``), in fp32 and with bf16 encoders (``--precision``; rllte has fp32 only).
+* ``"bench": "fp32_work_bound"``: the largest fp32 speedup over rllte the encoder work allows
+  (RND, ICM, E3B on images): one Nature-CNN forward and backward on the batch, timed, times the
+  passes each implementation makes per batch (``ENCODER_PASSES``) gives the least time either
+  can take; ``max_speedup_vs_rllte_measured`` divides rllte's measured time by our least time.
 * ``"bench": "wrapper_overhead"``: step time of the native Sokoban vector env with
   ``--wrapper-envs`` envs, unshaped vs wrapped in ``ShapedVectorEnv`` with the ``count`` shaper
   (and with a shaper returning zeros, ``"shaper": "zero"``: the wrapper's own cost).
@@ -162,6 +166,68 @@ def speedups(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+#: Encoder passes per batch of 1024 images in compute + update, read from both codes (default
+#: settings): (forwards, backwards through one encoder whose input needs no gradient). Ours reuse
+#: ``forward``'s graph in ``update``; rllte encodes again for its update (and its ICM encodes one
+#: env at a time in ``compute``, which this count does not charge it for).
+ENCODER_PASSES = {
+    "rnd": {"reward_plugins": (2, 1), "rllte-core": (4, 1)},
+    "icm": {"reward_plugins": (2, 2), "rllte-core": (4, 2)},
+    "e3b": {"reward_plugins": (2, 2), "rllte-core": (3, 2)},
+}
+
+
+def work_bound_rows(args: argparse.Namespace, measured: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The best fp32 speedup over rllte that the encoder work allows: both sides run the same
+    Nature-CNN on the same images, each pass timed here on one encoder (forward without a graph;
+    backward of one forward). Ours cannot take less than its passes; rllte's ``measured`` rows
+    (when the peer ran) give its actual time."""
+    from reward_plugins.intrinsic.encoders import make_encoder, obs_to_tensor
+
+    rows = []
+    space = OBS_SPACES["image"]
+    for device in args.devices:
+        encoder = make_encoder(space, 128, "fp32").to(device)
+        images = host_batch("image", args.batch, seed=0).next_obs
+        x = obs_to_tensor(space, images, torch.device(device))
+
+        def timed(step: Any) -> float:
+            """Best of several runs: the least time the pass takes here."""
+            step()  # warm-up
+            best = float("inf")
+            for _ in range(max(args.iters, 3)):
+                synchronize(device)
+                start = time.perf_counter()
+                step()
+                synchronize(device)
+                best = min(best, time.perf_counter() - start)
+            return best
+
+        def forward() -> None:
+            with torch.no_grad():
+                encoder(x)
+
+        def forward_backward() -> None:
+            encoder.zero_grad(set_to_none=True)
+            encoder(x).float().square().mean().backward()
+
+        f = timed(forward)
+        b = max(timed(forward_backward) - f, 0.0)
+        for name in (s for s in args.shapers.split(",") if s in ENCODER_PASSES):
+            ms = {impl: 1000 * (nf * f + nb * b) for impl, (nf, nb) in ENCODER_PASSES[name].items()}
+            rows.append({"bench": "fp32_work_bound", "shaper": name, "obs": "image", "batch": args.batch,
+                         "device": device, "forward_ms": round(1000 * f, 1), "backward_ms": round(1000 * b, 1),
+                         "passes": {impl: {"forward": nf, "backward": nb} for impl, (nf, nb) in ENCODER_PASSES[name].items()},
+                         "ours_min_ms": round(ms["reward_plugins"], 1), "rllte_min_ms": round(ms["rllte-core"], 1),
+                         "max_speedup_same_passes": round(ms["rllte-core"] / ms["reward_plugins"], 2)})
+            peer = [r for r in measured if r.get("impl", "").startswith("rllte") and "ms_per_batch" in r
+                    and (r.get("shaper"), r.get("obs"), r.get("device")) == (name, "image", device)]
+            if peer:
+                rows[-1]["rllte_measured_ms"] = peer[0]["ms_per_batch"]
+                rows[-1]["max_speedup_vs_rllte_measured"] = round(peer[0]["ms_per_batch"] / ms["reward_plugins"], 2)
+    return rows
+
+
 def wrapper_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
     """Native Sokoban vector env: seconds per step unshaped vs wrapped with ``count``."""
     try:
@@ -174,9 +240,10 @@ def wrapper_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
         def make() -> Any:
             return gym.make_vec(args.wrapper_env, num_envs=args.wrapper_envs, vectorization_mode="vector_entry_point")
 
-        def time_steps(env: Any) -> float:
-            env.reset(seed=0)
-            rng = np.random.default_rng(0)
+        def time_steps(env: Any, repeat: int) -> float:
+            # a new seed and new actions each repeat: counts keep meeting new states, as in real use
+            env.reset(seed=repeat)
+            rng = np.random.default_rng(repeat)
             actions = [rng.integers(0, env.single_action_space.n, args.wrapper_envs) for _ in range(args.wrapper_steps)]
             for a in actions[: args.warmup]:
                 env.step(a)
@@ -193,10 +260,10 @@ def wrapper_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
                    "count_state_key": ShapedVectorEnv(make(), [make_shaper("count", device=device, input="state_key")])}
         # interleaved, best of repeats: shared machines are noisy
         times: dict[str, list[float]] = {"unshaped": [], **{k: [] for k in wrapped}}
-        for _ in range(args.wrapper_repeats):
-            times["unshaped"].append(time_steps(plain))
+        for repeat in range(args.wrapper_repeats):
+            times["unshaped"].append(time_steps(plain, repeat))
             for label, env in wrapped.items():
-                times[label].append(time_steps(env))
+                times[label].append(time_steps(env, repeat))
         t0 = min(times["unshaped"])
         for label, env in wrapped.items():
             t1 = min(times[label])
@@ -266,6 +333,9 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
     for row in speedups(rows):
         print(json.dumps(row), flush=True)
+    if "image" in args.obs.split(",") and "fp32" in args.precision.split(","):
+        for row in work_bound_rows(args, rows):
+            print(json.dumps(row), flush=True)
     if not args.no_wrapper:
         for row in wrapper_rows(args):
             print(json.dumps(row), flush=True)
