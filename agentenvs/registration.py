@@ -6,8 +6,9 @@ cannot hold) live in :data:`MULTI_AGENT_ENVS` and are built with :func:`make_mul
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import gymnasium as gym
 

@@ -19,9 +19,10 @@ import os
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -282,7 +283,8 @@ class CheckpointCallback(BaseCallback):
 
 class ProgressCallback(BaseCallback):
     """Report ``(steps_done, total)`` to ``progress``, or draw a tqdm bar when ``progress`` is
-    ``None`` and stderr is a terminal (else stay silent). Throttled to ~4 reports per second."""
+    ``None`` and stderr is a terminal (else stay silent). Throttled to ~4 reports per second.
+    """
 
     def __init__(self, total: int, progress: ProgressFn | None = None, desc: str = "") -> None:
         super().__init__()

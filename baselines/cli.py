@@ -20,7 +20,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-
 from agentenvs.errors import AgentEnvsError
 from reward_plugins.errors import RewardPluginError
 

@@ -95,7 +95,7 @@ class RunConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "RunConfig":
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         data = dict(data)
         data.pop(RESOLVED_KEY, None)
         data["shapers"] = [s if isinstance(s, ShaperSpec) else ShaperSpec(**s) for s in data.get("shapers", [])]
@@ -106,5 +106,5 @@ class RunConfig:
         (Path(run_dir) / CONFIG_FILE).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False))
 
     @classmethod
-    def load(cls, run_dir: Path) -> "RunConfig":
+    def load(cls, run_dir: Path) -> RunConfig:
         return cls.from_dict(load_yaml((Path(run_dir) / CONFIG_FILE).read_text()))

@@ -16,8 +16,9 @@ import functools
 import inspect
 import os
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -120,7 +121,8 @@ class NativeVecEnvAdapter(VecEnv):
     def _state_after_step(self, name: str) -> Any:
         """The vector env's batched ``reward_state()`` / ``state_key()`` after the last step; for
         envs that finished in it, the state before the adapter reset them (the state of
-        ``terminal_observation``)."""
+        ``terminal_observation``).
+        """
         if name in self._final:
             return self._final[name]
         return getattr(self.venv, name)()
@@ -206,7 +208,8 @@ def supports_adapter(venv: VectorEnv) -> bool:
     """Whether :class:`NativeVecEnvAdapter` can drive ``venv``: same-step autoreset, or a ``reset``
     that honours ``options["reset_mask"]`` (the gymnasium >= 1.1 partial-reset convention, which
     Sync/Async vector envs and agentenvs' native vector envs follow; some vector envs, such as
-    gymnasium's ``CartPoleVectorEnv``, ignore it and reset every env)."""
+    gymnasium's ``CartPoleVectorEnv``, ignore it and reset every env).
+    """
     if venv.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP or isinstance(venv, (SyncVectorEnv, AsyncVectorEnv)):
         return True
     try:
@@ -319,7 +322,8 @@ CHILD_ARGS = ("shaper", "shapers", "potential")
 def _with_run_settings(name: str, kwargs: dict[str, Any], device: str, seed: int | None) -> dict[str, Any]:
     """``kwargs`` with the run's ``device`` and ``seed`` filled in where the shaper takes them and
     the spec leaves them out, down through the child specs of compositions (``weighted_sum``,
-    ``running_norm``, ...): children get ``seed + 1``, ``seed + 2``, ... so they differ."""
+    ``running_norm``, ...): children get ``seed + 1``, ``seed + 2``, ... so they differ.
+    """
     from reward_plugins import shaper_class
 
     accepted = inspect.signature(shaper_class(name).__init__).parameters

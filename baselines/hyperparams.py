@@ -17,9 +17,9 @@ Learning rates and clip ranges may be written ``lin_<value>`` for a linear decay
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
-
+from typing import Any
 
 from agentenvs.errors import ConfigError
 
@@ -98,7 +98,8 @@ def _parse_schedule(key: str, value: Any) -> Any:
 
 def algo_kwargs(hyperparams: Mapping[str, Any]) -> dict[str, Any]:
     """Constructor kwargs of the SB3 algorithm: meta keys dropped, ``lin_*`` schedules built,
-    class names in ``policy_kwargs`` imported."""
+    class names in ``policy_kwargs`` imported.
+    """
     out = {k: _parse_schedule(k, v) if k in _SCHEDULE_KEYS else v for k, v in hyperparams.items() if k not in META_KEYS}
     if isinstance(out.get("policy_kwargs"), Mapping):
         out["policy_kwargs"] = {k: resolve_class(k, v) if k in CLASS_KEYS else v for k, v in out["policy_kwargs"].items()}
@@ -111,7 +112,8 @@ CLASS_KEYS = ("activation_fn", "optimizer_class", "features_extractor_class")
 
 def resolve_class(key: str, value: Any) -> Any:
     """A class from a dotted name (``"torch.nn.Tanh"``, ``"baselines.extractors.SmallGridCNN"``) or,
-    for ``activation_fn``, a ``torch.nn`` name (``"Tanh"``); classes pass through."""
+    for ``activation_fn``, a ``torch.nn`` name (``"Tanh"``); classes pass through.
+    """
     if not isinstance(value, str):
         return value
     import importlib

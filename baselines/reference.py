@@ -7,7 +7,8 @@ from each reset. A family adds its oracle with :func:`register_oracle`.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 import gymnasium as gym
 import numpy as np

@@ -8,8 +8,9 @@ inputs works.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar, Mapping
+from typing import Any, ClassVar
 
 import gymnasium as gym
 import torch
@@ -103,7 +104,7 @@ class TransitionBatch:
             return self.valid
         return torch.ones(self.batch_size, dtype=torch.bool, device=self.device)
 
-    def select(self, rows: Tensor) -> "TransitionBatch":
+    def select(self, rows: Tensor) -> TransitionBatch:
         """The sub-batch of ``rows`` (bool mask or indices), e.g. ``batch.select(batch.valid_mask())``.
 
         Row positions change, so per-env state cannot be indexed by row in the result.
@@ -122,7 +123,7 @@ class TransitionBatch:
         moved = {f.name: take(getattr(self, f.name)) for f in fields(self) if f.name != "size"}
         return replace(self, **moved, size=int(index.numel()))
 
-    def to(self, device: torch.device | str) -> "TransitionBatch":
+    def to(self, device: torch.device | str) -> TransitionBatch:
         """The same batch with every tensor on ``device`` (one transfer per field)."""
         device = torch.device(device)
         return replace(self, **{f.name: _move(getattr(self, f.name), device) for f in fields(self)})

@@ -7,8 +7,9 @@ packages register theirs under the entry-point group ``reward_plugins.shapers``
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from .base import RewardShaper
 from .errors import UnknownShaperError

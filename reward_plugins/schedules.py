@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Mapping, Union
+from typing import Any, ClassVar, Union
 
 from .errors import ShaperConfigError
 
@@ -34,7 +35,8 @@ class Schedule(ABC):
 def _numbers(schedule: Schedule) -> None:
     """Make every field of a (frozen dataclass) schedule a float; numeric strings such as
     ``"1e-3"`` (what YAML 1.1 makes of ``1e-3``) are accepted, anything else is refused now,
-    not at the first step."""
+    not at the first step.
+    """
     for f in fields(schedule):  # type: ignore[arg-type]
         value = getattr(schedule, f.name)
         try:

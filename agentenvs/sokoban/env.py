@@ -293,7 +293,8 @@ class SokobanEnv(gym.Env):
     def state_key(self) -> np.int64:
         """An exact 64-bit key of the current position (:mod:`.keys`): equal positions of any env
         of this room shape get equal keys; count-based bonuses read it (``count(input="state_key")``)
-        instead of hashing observations."""
+        instead of hashing observations.
+        """
         if self._level is None:
             raise ResetNeeded("call reset() before state_key() on SokobanEnv")
         return zobrist_keys(self._shape).of_grid(self._grid)

@@ -165,7 +165,7 @@ def generate_with_solution(
     failing that, the attempt with the most boxes off goal is returned (so a few levels
     start with some boxes already on goals, as gym-sokoban's do).
 
-    Raises
+    Raises:
     ------
     ConfigError
         Impossible arguments, or no room out of many met ``min_pushes``.

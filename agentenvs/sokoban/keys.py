@@ -24,7 +24,7 @@ _SEED = 0x5EED_0F_50C0BA4
 class ZobristKeys:
     """The random words of one room shape and the key changes of every move.
 
-    Attributes
+    Attributes:
     ----------
     tiles:
         ``int64 [H * W, NUM_TILES]``: the word each tile code contributes at each cell.

@@ -7,9 +7,10 @@ treated as wall. Boxoban files hold many 10x10 levels, each after a ``; <index>`
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence, Union
+from typing import Union
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def format_xsb(walls: np.ndarray, goals: np.ndarray, boxes: np.ndarray, player: 
 def parse_xsb(text: str, first_line: int = 1) -> Level:
     """Parse one level in XSB text.
 
-    Raises
+    Raises:
     ------
     LevelError
         Unknown character, no player or several, boxes and goals in different numbers, a

@@ -23,7 +23,7 @@ def parallel_env(
     max_steps: int = 120,
     render_mode: str | None = None,
     reward_mode: str = "sparse",
-) -> "SokobanMultiEnv":
+) -> SokobanMultiEnv:
     """Build the multi-agent Sokoban :class:`SokobanMultiEnv` (PettingZoo parallel API)."""
     return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode)
 

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -21,7 +21,7 @@ LevelGenerator = Callable[[np.random.Generator], Level]
 class CompiledLevel:
     """A level as the rules play it, in a room of a fixed shape.
 
-    Attributes
+    Attributes:
     ----------
     grid:
         ``uint8 [H, W]`` tile codes, the level centred and padded with walls.
@@ -80,7 +80,7 @@ class LevelPool:
     shape:
         ``(H, W)`` of the room every level is padded to.
 
-    Attributes
+    Attributes:
     ----------
     compiled:
         The :class:`CompiledLevel` of each level.
@@ -108,7 +108,7 @@ class LevelPool:
         self.windows = np.array([c.window for c in compiled], dtype=np.int64)
 
     @classmethod
-    def generate(cls, generator: LevelGenerator, size: int, seed: int | None, shape: tuple[int, int]) -> "LevelPool":
+    def generate(cls, generator: LevelGenerator, size: int, seed: int | None, shape: tuple[int, int]) -> LevelPool:
         """A pool of ``size`` levels drawn from ``generator`` with ``numpy.random.default_rng(seed)``."""
         if size < 1:
             raise ConfigError(f"pool size must be at least 1, got {size}")

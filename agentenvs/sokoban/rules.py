@@ -47,7 +47,7 @@ def step_scalar(state: bytearray, player: int, delta: int) -> tuple[int, int, in
     delta:
         Flat offset of the move (:func:`.constants.flat_deltas`); 0 is a no-op.
 
-    Returns
+    Returns:
     -------
     tuple[int, int, int]
         The player's new index, the index the box was pushed to (-1 without a push), and the
@@ -82,7 +82,7 @@ def step_batch(state: np.ndarray, player: np.ndarray, delta: np.ndarray) -> tupl
     delta:
         ``int64`` array ``(B,)`` of flat move offsets; 0 is a no-op.
 
-    Returns
+    Returns:
     -------
     tuple of arrays ``(B,)``
         New player indices, whether a box was pushed, the index it was pushed to (meaningful

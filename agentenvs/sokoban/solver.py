@@ -126,7 +126,8 @@ class _Board:
 
     def _holds(self, cell: int, blocked: bytearray, group: list[int], members: set[int]) -> bool:
         """Whether the box on ``cell`` is frozen given the group so far; a failed try is rolled back,
-        so every box left in the group is frozen on account of walls, dead squares and the group alone."""
+        so every box left in the group is frozen on account of walls, dead squares and the group alone.
+        """
         if cell in members:
             return True
         mark = len(group)
@@ -288,13 +289,13 @@ def solve(level: Level | str, max_nodes: int = 2_000_000) -> list[int]:
         Budget of positions (after a push) the search may expand. Generated 10x10 levels with
         4 boxes need tens to a few thousand; memory grows by roughly 1-2 kB per position.
 
-    Returns
+    Returns:
     -------
     list[int]
         Actions ``0=up, 1=down, 2=left, 3=right`` (:data:`.constants.ACTION_DELTAS`); empty
         when the level is already solved.
 
-    Raises
+    Raises:
     ------
     SolverBudgetError
         The budget ran out first; the message says how to raise it.

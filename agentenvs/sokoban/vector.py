@@ -240,7 +240,8 @@ class SokobanVectorEnv(VectorEnv):
 
     def state_key(self) -> np.ndarray:
         """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env, kept current step by step
-        from the first call on (the first call hashes the grids)."""
+        from the first call on (the first call hashes the grids).
+        """
         if not self._was_reset:
             raise ResetNeeded("call reset() before state_key() on SokobanVectorEnv")
         if self._keys is None:

@@ -26,10 +26,11 @@ import queue as queue_lib
 import socket
 import time
 import traceback
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Mapping
+from typing import IO, Any
 
 import yaml
 
@@ -113,7 +114,8 @@ def _default_run_fn() -> RunFn:
 def execute_run(run_fn: RunFn | None, config: dict[str, Any], run_dir: str, sink: Any = None) -> dict[str, Any]:
     """Train one run under its lock; never raises. Reports ``(event, name, ...)`` tuples to ``sink``
     (a queue; the pool worker's queue when ``None``) and returns ``{"status", "result" | "error",
-    "duration"}`` with status ``done``, ``skipped`` (complete already) or ``failed``."""
+    "duration"}`` with status ``done``, ``skipped`` (complete already) or ``failed``.
+    """
     sink = sink if sink is not None else _worker_queue
     cfg = RunConfig.from_dict(config)
     name, path = cfg.run_name, Path(run_dir)

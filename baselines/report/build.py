@@ -14,9 +14,10 @@ import json
 import logging
 import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -103,7 +104,8 @@ def _score(run: Run, refs: dict[str, Any] | None) -> tuple[float | None, str]:
 
 def _slug(key: str, env_id: str) -> str:
     """A file-name part for an env key: the id's name, plus a short hash of its kwargs if any
-    (two level files named alike in different folders must not share a figure)."""
+    (two level files named alike in different folders must not share a figure).
+    """
     name = re.sub(r"[^A-Za-z0-9.-]+", "_", env_id.split("/")[-1]).strip("_")
     if key == env_id:
         return name

@@ -1,8 +1,9 @@
 """Figures of a report, sized for a paper column pair (6.5 in wide) at 200 dpi."""
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,8 @@ def plot_learning_curves(title: str, curves: Mapping[str, Curves], colors: Mappi
                          path: Path, references: Mapping[str, Any] | None = None) -> Path:
     """Success rate and return vs env steps, one line per method with its 95% bootstrap band across
     seeds. ``curves`` maps a panel key of :data:`PANELS` to the method curves; ``references``
-    (``{"random": {...}, "oracle": {...}}``) adds the reference policies' scores as grey lines."""
+    (``{"random": {...}, "oracle": {...}}``) adds the reference policies' scores as grey lines.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -83,7 +85,7 @@ def plot_learning_curves(title: str, curves: Mapping[str, Curves], colors: Mappi
 
 def plot_performance_profile(profiles: Mapping[str, np.ndarray], cis: Mapping[str, np.ndarray], taus: np.ndarray,
                              colors: Mapping[str, tuple[float, ...]], path: Path, n_tasks: int) -> Path:
-    """rliable's performance profile: fraction of runs whose normalised score exceeds tau."""
+    """Rliable's performance profile: fraction of runs whose normalised score exceeds tau."""
     import matplotlib
 
     matplotlib.use("Agg")

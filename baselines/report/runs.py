@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ class Run:
 
     def curve(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
         """``(steps, values)`` of ``key`` (``success_rate`` or ``return_mean``) over training:
-        from eval.jsonl, else from monitor.csv episodes (mean of each block of episodes)."""
+        from eval.jsonl, else from monitor.csv episodes (mean of each block of episodes).
+        """
         records = _read_jsonl(self.path / EVAL_FILE)
         points = [(r["timesteps"], r[key]) for r in records if r.get(key) is not None]
         if len(points) >= 2:

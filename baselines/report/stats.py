@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from typing import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -45,7 +45,8 @@ def common_grid(curves: Sequence[tuple[np.ndarray, np.ndarray]], points: int = 1
 def curve_band(curves: Sequence[tuple[np.ndarray, np.ndarray]], points: int = 100, reps: int = DEFAULT_REPS,
                confidence: float = 0.95, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Seeds' curves ``(steps, values)`` interpolated onto a common grid: ``(grid, mean, low, high)``,
-    the band being the bootstrap CI across seeds of the mean at each grid step."""
+    the band being the bootstrap CI across seeds of the mean at each grid step.
+    """
     grid = common_grid(curves, points)
     matrix = np.stack([np.interp(grid, steps, values) for steps, values in curves])  # seeds x points
     rows = np.random.default_rng(seed).integers(0, len(curves), size=(reps, len(curves)))
@@ -64,7 +65,8 @@ def normalise(value: float, low: float | None, high: float | None) -> float:
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[np.random.RandomState]:
     """A seeded RandomState for rliable, with numpy's global state seeded too (rliable's stratified
-    resampling and its performance profiles draw from it) and restored afterwards."""
+    resampling and its performance profiles draw from it) and restored afterwards.
+    """
     state = np.random.get_state()
     np.random.seed(seed)
     try:
@@ -87,8 +89,9 @@ def _aggregate_func() -> Callable[[np.ndarray], np.ndarray]:
 
 def aggregate_metrics(score_dict: Mapping[str, np.ndarray], reps: int = DEFAULT_REPS,
                       seed: int = 0) -> dict[str, dict[str, tuple[float, float, float]]]:
-    """rliable's IQM, mean, median and optimality gap of each method's (runs x tasks) score matrix,
-    with 95% stratified bootstrap CIs: ``{method: {metric: (point, low, high)}}``."""
+    """Rliable's IQM, mean, median and optimality gap of each method's (runs x tasks) score matrix,
+    with 95% stratified bootstrap CIs: ``{method: {metric: (point, low, high)}}``.
+    """
     from rliable import library
 
     with _seeded(seed) as random_state:
@@ -111,7 +114,7 @@ def iqm_ci(scores: Sequence[float], reps: int = DEFAULT_REPS, seed: int = 0) -> 
 
 def performance_profiles(score_dict: Mapping[str, np.ndarray], taus: np.ndarray, reps: int = DEFAULT_REPS,
                          seed: int = 0) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """rliable's score-distribution performance profiles (fraction of runs above each tau) and CIs."""
+    """Rliable's score-distribution performance profiles (fraction of runs above each tau) and CIs."""
     from rliable import library
 
     with _seeded(seed):  # create_performance_profile takes no random state

@@ -1,7 +1,8 @@
 """Weighted sums and clipping of shapers."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 from torch import Tensor

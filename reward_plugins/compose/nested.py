@@ -1,7 +1,8 @@
 """The base of shapers built from other shapers: inputs, setup, reset and update pass through."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import gymnasium as gym
 import torch
@@ -67,7 +68,8 @@ class NestedShaper(RewardShaper):
     def _on_device(self, batch: TransitionBatch, device: torch.device) -> TransitionBatch:
         """``batch`` on ``device``, moved once per batch and device. ``update`` gets the very
         objects ``forward`` scored, so children that keep their forward graph for the update
-        of the same batch (RND, ICM, E3B) reuse it."""
+        of the same batch (RND, ICM, E3B) reuse it.
+        """
         if getattr(self, "_moved_for", None) is not batch:
             self._moved_for, self._moved = batch, {}
         if device not in self._moved:

@@ -9,7 +9,6 @@ from ..errors import ShaperConfigError
 from ..wrappers.core import ShaperSpec
 from .nested import NestedShaper
 
-
 #: Relative variance below which returns count as having no spread.
 _NO_SPREAD = 1e-8
 

@@ -1,7 +1,8 @@
 """Potential-based shaping, F = gamma * Phi(s') - Phi(s), which keeps optimal policies."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import torch
 from torch import Tensor

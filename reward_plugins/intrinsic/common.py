@@ -1,5 +1,6 @@
 """What every intrinsic shaper shares: spaces from ``setup``, seeded construction, input choice,
-and optimizer state inside ``state_dict``."""
+and optimizer state inside ``state_dict``.
+"""
 from __future__ import annotations
 
 from typing import Any, ClassVar
@@ -92,12 +93,14 @@ class IntrinsicShaper(RewardShaper):
 
     def next_input(self, batch: TransitionBatch) -> Any:
         """The next-state input: ``batch.next_obs``, or ``batch.text`` / ``batch.state_key`` when
-        ``input`` names them."""
+        ``input`` names them.
+        """
         return self.field(batch, "next_obs" if self.input == "obs" else self.input)
 
     def encoder_input(self, obs: Any) -> Tensor | dict[str, Tensor]:
         """``obs`` preprocessed for this shaper's encoders, on :attr:`device`; images already in
-        the encoders' compute dtype."""
+        the encoders' compute dtype.
+        """
         dtype = PRECISIONS[self.precision] or torch.float32
         return obs_to_tensor(self.observation_space, obs, self.device, image_dtype=dtype)
 
@@ -126,7 +129,8 @@ class IntrinsicShaper(RewardShaper):
 
     def nothing_to_learn(self, batch: TransitionBatch) -> bool:
         """True when no row of ``batch`` is a transition: ``update`` then returns ``{}`` without
-        a step (Adam would still move the weights on its momentum)."""
+        a step (Adam would still move the weights on its momentum).
+        """
         if batch.valid is None or bool(batch.valid.any()):
             return False
         self.kept_for(batch)  # release what forward kept
@@ -139,7 +143,8 @@ class IntrinsicShaper(RewardShaper):
     def fuses(self, batch_size: int) -> bool:
         """Whether ``update`` takes one gradient step on the whole batch: then ``forward`` keeps
         its autograd graph for ``update`` on the same batch object, which skips recomputing the
-        forward passes (the gradient is the same: no parameter changes in between)."""
+        forward passes (the gradient is the same: no parameter changes in between).
+        """
         epochs = getattr(self, "epochs", 1)
         size = getattr(self, "minibatch_size", None)
         return epochs == 1 and (size is None or size >= batch_size)
@@ -166,7 +171,8 @@ class IntrinsicShaper(RewardShaper):
 
 def minibatches(n: int, size: int | None, device: torch.device) -> list[Tensor | None]:
     """Shuffled index sets of ``size`` covering ``range(n)``; ``[None]`` (the whole batch) when
-    ``size`` is ``None`` or at least ``n``."""
+    ``size`` is ``None`` or at least ``n``.
+    """
     if size is None or size >= n:
         return [None]
     return list(torch.randperm(n, device=device).split(size))

@@ -1,5 +1,6 @@
 """Count bonuses ``1 / sqrt(N(s'))``: over the whole run (``count``) or within each episode
-(``episodic_count``), on exact state keys or SimHash codes (Tang et al., 2017)."""
+(``episodic_count``), on exact state keys or SimHash codes (Tang et al., 2017).
+"""
 from __future__ import annotations
 
 import numpy as np
@@ -71,7 +72,8 @@ class _CountShaper(IntrinsicShaper):
 
     def keys(self, batch: TransitionBatch) -> Tensor:
         """``int64`` state keys of the next states, ``[B]``: the env's (``input="state_key"``)
-        or hashes of the next observations."""
+        or hashes of the next observations.
+        """
         self._check_ready()
         if self.hasher is None:
             return self.next_input(batch).to(self.device, torch.int64)

@@ -1,5 +1,6 @@
 """E3B (Henaff et al., 2022): an episodic elliptical bonus in a feature space learned by inverse
-dynamics."""
+dynamics.
+"""
 from __future__ import annotations
 
 import torch

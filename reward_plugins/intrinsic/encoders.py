@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import gymnasium as gym
 import numpy as np

@@ -1,9 +1,11 @@
 """Global x episodic bonus combinations: "A Study of Global and Episodic Bonuses for Exploration
-in Contextual MDPs" (Henaff et al., 2023), and NGU's modulation (Badia et al., 2020)."""
+in Contextual MDPs" (Henaff et al., 2023), and NGU's modulation (Badia et al., 2020).
+"""
 from __future__ import annotations
 
 import inspect
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import gymnasium as gym
 import torch

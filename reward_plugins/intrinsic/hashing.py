@@ -17,7 +17,8 @@ Two ways to turn a batch of observations into ``int64`` keys, both vectorised ov
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -102,7 +103,8 @@ def _hash_rows_torch(data: Tensor, salt: int) -> Tensor:
 
 def _hash_rows_numpy(data: np.ndarray, salt: int) -> np.ndarray:
     """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows in numpy's uint64 (logical shifts, wrapping
-    products), in place on one padded copy; returns int64 keys equal to the torch path's."""
+    products), in place on one padded copy; returns int64 keys equal to the torch path's.
+    """
     words = -(-data.shape[1] // 8)
     z = np.zeros((data.shape[0], 8 * words), dtype=np.uint8)
     z[:, : data.shape[1]] = data

@@ -56,7 +56,8 @@ class HostCountTable(nn.Module):
     @torch.no_grad()
     def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
         """Count the batch's keys (only rows where ``valid``), then return every row's count,
-        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``."""
+        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``.
+        """
         valid_np = None if valid is None else valid.detach().cpu().numpy()
         return torch.from_numpy(self.count(keys.detach().cpu().numpy(), valid_np))
 
@@ -83,7 +84,8 @@ class HostCountTable(nn.Module):
 
     def _register(self, new_keys: np.ndarray, ids: np.ndarray, rows: np.ndarray | None) -> bool:
         """Store the keys the hash map just gave ids ``_used ...``; whether the table was rebuilt
-        (episodic tables that are full drop finished episodes first, which renumbers every key)."""
+        (episodic tables that are full drop finished episodes first, which renumbers every key).
+        """
         start, count = self._used, new_keys.size
         owners = None
         if self.num_envs:
@@ -115,14 +117,16 @@ class HostCountTable(nn.Module):
 
     def _compact(self, new_keys: np.ndarray, owners: np.ndarray) -> None:
         """Episodic table full: keep the live episodes' entries plus ``new_keys`` (count 0, owned
-        by ``owners``), growing only if those fill more than half of it."""
+        by ``owners``), growing only if those fill more than half of it.
+        """
         new = {"keys": new_keys, "counts": np.zeros(new_keys.size, dtype=np.int64), "owners": owners,
                "episodes": self.episode[owners]}
         self._rebuild(0, new)
 
     def _rebuild(self, incoming: int = 0, new: dict[str, np.ndarray] | None = None) -> None:
         """Drop finished episodes (episodic tables), add ``new`` entries, and leave room for
-        ``incoming`` more keys: the table holds at most half its capacity afterwards."""
+        ``incoming`` more keys: the table holds at most half its capacity afterwards.
+        """
         state = self.export()
         if self.num_envs:
             live = state["episodes"] == self.episode[state["owners"]]
@@ -161,7 +165,8 @@ class HostCountTable(nn.Module):
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickling and deepcopy (vector-env workers, recorded wrapper arguments) skip the hash
-        map, which cannot be pickled; ``__setstate__`` rebuilds it from the stored keys."""
+        map, which cannot be pickled; ``__setstate__`` rebuilds it from the stored keys.
+        """
         state = self.__dict__.copy()
         del state["_ids"]
         return state

@@ -92,7 +92,8 @@ class CountTable(nn.Module):
     @torch.no_grad()
     def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
         """Count the batch's keys (only rows where ``valid``), then return every row's count,
-        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``."""
+        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``.
+        """
         keys = keys.to(self.slot_keys.device)
         if self.num_envs:
             keys = episodic_keys(keys, self.episode)
@@ -171,7 +172,8 @@ class CountTable(nn.Module):
 
     def _fill(self, entries: dict[str, Tensor], incoming: int = 0, minimum: int = 16) -> None:
         """Make a fresh table (a power of two, at least ``minimum`` slots and four times the entries
-        with ``incoming`` more) holding ``entries``: keys, counts, and owners / episodes if episodic."""
+        with ``incoming`` more) holding ``entries``: keys, counts, and owners / episodes if episodic.
+        """
         device = self.slot_keys.device
         keys = entries["keys"].to(device)
         capacity = minimum
@@ -190,7 +192,8 @@ class CountTable(nn.Module):
 
     def export(self) -> dict[str, np.ndarray]:
         """Stored keys with their counts (and owners / episodes), and the envs' episode numbers:
-        the table's state in a form independent of slots and device."""
+        the table's state in a form independent of slots and device.
+        """
         live = self.slot_keys[:-1] != EMPTY
         state = {"keys": self.slot_keys[:-1][live], "counts": self.slot_counts[:-1][live], "episode": self.episode}
         if self.num_envs:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Any, Callable, Iterable, Mapping, Sequence, Union
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Union
 
 import gymnasium as gym
 import numpy as np
@@ -118,7 +119,7 @@ def _weights(weights: Any, labels: list[str], names: list[str]) -> list[Schedule
 
 
 def to_tensor(value: Any) -> Any:
-    """numpy (or a dict of numpy) -> CPU tensors without copying; strings stay a list."""
+    """Numpy (or a dict of numpy) -> CPU tensors without copying; strings stay a list."""
     if type(value) is np.ndarray and value.dtype.kind in "biuf" and value.flags.c_contiguous:
         return torch.from_numpy(value)
     if isinstance(value, Mapping):
@@ -212,7 +213,7 @@ class ShapingCore:
         return name in self.requires
 
     def current_weights(self) -> dict[str, float]:
-        """label -> weight at the current env step."""
+        """Label -> weight at the current env step."""
         return dict(zip(self.labels, self._weight_values()))
 
     def _weight_values(self) -> list[float]:
@@ -315,7 +316,8 @@ class ShapingCore:
 class ShapingWrapperMixin:
     """What the four wrappers share: their :class:`ShapingCore`, where image and text inputs sit
     in the observation, the env methods that answer ``reward_state`` and ``state_key``, and the
-    properties training code reads."""
+    properties training code reads.
+    """
 
     core: ShapingCore
     #: Input name -> function returning it for the whole batch (see ``inputs.ENV_METHOD_INPUTS``).

@@ -1,8 +1,10 @@
 """Where each shaper input comes from in an env: image and text entries of observation spaces,
-which inputs an env cannot provide, and small numpy helpers shared by the wrappers."""
+which inputs an env cannot provide, and small numpy helpers shared by the wrappers.
+"""
 from __future__ import annotations
 
-from typing import Any, Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -25,7 +27,8 @@ def _is_image(space: spaces.Space) -> bool:
 
 def find_entry(space: spaces.Space, kind: str) -> Path | None:
     """Path to the image (``kind="image"``) or Text (``kind="text"``) part of an observation
-    space: ``()`` for the whole observation, ``(key,)`` for a Dict entry, ``None`` if absent."""
+    space: ``()`` for the whole observation, ``(key,)`` for a Dict entry, ``None`` if absent.
+    """
     test = _is_image if kind == "image" else (lambda s: isinstance(s, spaces.Text))
     if test(space):
         return ()

@@ -1,7 +1,8 @@
 """Shaping for a PettingZoo ``ParallelEnv``: the agents form the batch (imports pettingzoo)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 from gymnasium.vector.utils import concatenate, create_empty_array

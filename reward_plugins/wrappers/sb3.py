@@ -1,7 +1,8 @@
 """Shaping for a Stable-Baselines3 ``VecEnv`` (imports stable_baselines3)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 

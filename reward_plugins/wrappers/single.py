@@ -1,7 +1,8 @@
 """Shaping for one ``gymnasium.Env``: every step is a batch of 1."""
 from __future__ import annotations
 
-from typing import Any, Iterable, SupportsFloat
+from collections.abc import Iterable
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np

@@ -1,7 +1,8 @@
 """Shaping for a ``gymnasium.vector.VectorEnv``: the ``B`` sub-envs form the batch."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
@@ -15,7 +16,8 @@ from .inputs import copy_obs, method_sources, pick, replace_rows
 
 def _env_method_sources(env: VectorEnv) -> dict[str, Callable[[], Any]]:
     """Batched ``reward_state`` / ``state_key`` sources: native vector envs (e.g.
-    ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs ask each sub-env."""
+    ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs ask each sub-env.
+    """
     base = env.unwrapped
     if not isinstance(base, (SyncVectorEnv, AsyncVectorEnv)):
         return method_sources(base, lambda name: None)

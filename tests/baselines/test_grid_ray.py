@@ -7,10 +7,10 @@ import sys
 
 import pytest
 import ray  # the set-up installs the ray extra: CI must fail, not skip, without it
+from test_grid import CALLS_FILE, SPEC, write_run  # noqa: E402  (tests/baselines is on sys.path)
 
 from baselines.config import RESULT_FILE
 from baselines.grid import load_spec, run_grid
-from test_grid import CALLS_FILE, SPEC, write_run  # noqa: E402  (tests/baselines is on sys.path)
 
 
 @pytest.mark.slow

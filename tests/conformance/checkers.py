@@ -7,7 +7,8 @@ over the registry, so a new env is checked the moment it registers.
 from __future__ import annotations
 
 import pickle
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import gymnasium as gym
 import numpy as np

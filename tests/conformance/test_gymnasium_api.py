@@ -1,6 +1,5 @@
 """Every registered Gymnasium id through every Gymnasium-side checker."""
 import pytest
-
 from checkers import (
     GYM_IDS,
     STATE_KEY_IDS,

@@ -2,9 +2,9 @@
 import functools
 
 import pytest
+from checkers import MULTI_AGENT_IDS, check_pettingzoo
 
 from agentenvs import make_multi_agent
-from checkers import MULTI_AGENT_IDS, check_pettingzoo
 
 
 @pytest.mark.parametrize("env_id", MULTI_AGENT_IDS)

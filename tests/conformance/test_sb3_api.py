@@ -1,6 +1,5 @@
 """Every id whose spaces SB3 accepts passes SB3's env checker."""
 import pytest
-
 from checkers import check_sb3_api, sb3_ids
 
 SB3_IDS = sb3_ids()

@@ -7,12 +7,10 @@ import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium import spaces
-
-from reward_plugins import RewardShaper, TransitionBatch
-
 from pettingzoo import ParallelEnv  # noqa: E402
 from stable_baselines3.common.vec_env import DummyVecEnv  # noqa: E402
 
+from reward_plugins import RewardShaper, TransitionBatch
 from reward_plugins.wrappers import ShapedParallelEnv, ShapedVecEnv  # noqa: E402
 
 
@@ -63,11 +61,11 @@ class Race(ParallelEnv):
         self.possible_agents = ["a", "b"]
         self._ends = {"a": 2, "b": 4}
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def observation_space(self, agent):
         return spaces.Box(0, 10, (1,), np.float32)
 
-    @functools.lru_cache(maxsize=None)
+    @functools.cache
     def action_space(self, agent):
         return spaces.Discrete(2)
 

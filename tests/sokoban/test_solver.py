@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from agentenvs.errors import SolverBudgetError, UnsolvableLevelError
+from agentenvs.sokoban import solver
 from agentenvs.sokoban.constants import ACTION_DELTAS
 from agentenvs.sokoban.generator import generate_level
 from agentenvs.sokoban.level import Level, parse_xsb
-from agentenvs.sokoban import solver
 from agentenvs.sokoban.solver import difficulty, solve
 
 

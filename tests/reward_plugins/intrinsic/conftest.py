@@ -3,7 +3,7 @@
 Their networks are tiny: one thread is as fast when the machine is idle, and on a busy shared
 box it avoids OpenMP threads waiting on each other (10-100x slowdowns on two loaded cores).
 """
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import torch

@@ -6,8 +6,8 @@ import io
 
 import pytest
 import torch
-
 from intrinsic_helpers import SPACES, build, make_batch
+
 from reward_plugins import available_shapers
 
 SHAPERS = ["count", "episodic_count", "rnd", "icm", "e3b", "global_episodic"]

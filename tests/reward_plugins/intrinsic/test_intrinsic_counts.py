@@ -5,8 +5,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-
 from intrinsic_helpers import build
+
 from reward_plugins import TransitionBatch
 from reward_plugins.errors import ShaperConfigError
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import gymnasium as gym
 import numpy as np
 import torch
-
 from intrinsic_helpers import SPACES, build, make_batch
+
 from reward_plugins import TransitionBatch
 
 

@@ -5,16 +5,16 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-
 from intrinsic_helpers import SPACES, sample_obs
+
 from reward_plugins.errors import ShaperConfigError
 from reward_plugins.intrinsic.encoders import (
     GridEncoder,
     NatureCNN,
-    text_features,
     input_shape,
     make_encoder,
     obs_to_tensor,
+    text_features,
 )
 
 

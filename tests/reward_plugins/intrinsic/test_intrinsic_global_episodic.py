@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-
 from intrinsic_helpers import SPACES, build, make_batch
+
 from reward_plugins.errors import ShaperConfigError
 
 SPACE = SPACES["grid7x7"]

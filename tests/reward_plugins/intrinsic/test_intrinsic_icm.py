@@ -5,8 +5,8 @@ import gymnasium as gym
 import numpy as np
 import pytest
 import torch
-
 from intrinsic_helpers import SPACES, build, make_batch
+
 from reward_plugins import TransitionBatch
 
 

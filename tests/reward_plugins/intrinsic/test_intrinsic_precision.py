@@ -5,8 +5,8 @@ import io
 
 import pytest
 import torch
-
 from intrinsic_helpers import SPACES, build, make_batch
+
 from reward_plugins.errors import ShaperConfigError
 
 LEARNED = ["rnd", "icm", "e3b"]

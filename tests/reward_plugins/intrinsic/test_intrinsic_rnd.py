@@ -6,8 +6,8 @@ import io
 import numpy as np
 import pytest
 import torch
-
 from intrinsic_helpers import SPACES, build, make_batch
+
 from reward_plugins import TransitionBatch
 
 
