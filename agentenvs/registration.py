@@ -2,20 +2,54 @@
 
 Gymnasium ids register on ``import agentenvs``; PettingZoo envs (which Gymnasium's registry
 cannot hold) live in :data:`MULTI_AGENT_ENVS` and are built with :func:`make_multi_agent`.
+A row also says which optional dependency group (extra) its id needs, whether it is
+deterministic, its time limit where the env has none of its own, and its reference (oracle)
+policy; the table is validated on import, so a duplicate id or an unknown extra fails at once.
 """
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
+import importlib.util
+from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
+
+from .errors import ConfigError
+
+#: Extra -> the top-level modules it installs that its envs import (the rest of pyproject's
+#: ``[project.optional-dependencies]`` concerns shapers and baselines, not env ids).
+EXTRA_MODULES: dict[str, tuple[str, ...]] = {
+    "shapers": ("torch", "pandas"),
+    "web": ("selenium",),
+    "vlm": ("transformers", "safetensors"),
+    "llm": ("openai",),
+    "ray": ("ray",),
+}
 
 
 @dataclass(frozen=True)
 class EnvEntry:
-    """One registered id: where it lives, its default kwargs, and a one-line description."""
+    """One registered id.
+
+    Attributes:
+        id: The id, ``"agentenvs/<Name>-v<N>"``.
+        entry_point: ``"module:callable"`` building the env.
+        description: One line for ``agentenvs list``.
+        kwargs: Default constructor arguments.
+        vector_entry_point: ``"module:callable"`` of a native vector env, if any.
+        family: The env family (``"sokoban"``), one folder of agentenvs.
+        extra: The optional dependency group (``pip install 'agentenvs[<extra>]'``) the id
+            needs beyond the core install; ``None`` when the core suffices.
+        nondeterministic: True when the same seed need not give the same trajectory (a live web
+            page, a sampled LLM); determinism checks skip such ids.
+        max_episode_steps: Time limit that ``gym.make`` applies with ``TimeLimit``, for envs
+            without one of their own (Gymnasium ids only); ``None`` adds no wrapper.
+        oracle: ``"module:Class"`` of a reference policy that bounds the score from above
+            (``Class(env, seed)`` following ``baselines.reference.ReferencePolicy``), or ``None``.
+    """
 
     id: str
     entry_point: str
@@ -23,24 +57,33 @@ class EnvEntry:
     kwargs: dict[str, Any] = field(default_factory=dict)
     vector_entry_point: str | None = None
     family: str = ""
+    extra: str | None = None
+    nondeterministic: bool = False
+    max_episode_steps: int | None = None
+    oracle: str | None = None
 
 
 _SOKOBAN = "agentenvs.sokoban.env:SokobanEnv"
 _SOKOBAN_VEC = "agentenvs.sokoban.vector:SokobanVectorEnv"
+_SOKOBAN_ORACLE = "agentenvs.sokoban.oracle:SokobanOracle"
+
+
+def _sokoban(id_: str, description: str, vector: bool = True, **kwargs: Any) -> EnvEntry:
+    """A Sokoban row: its env has its own step limit (``max_steps``), so no ``TimeLimit``."""
+    return EnvEntry(id_, _SOKOBAN, description, kwargs, _SOKOBAN_VEC if vector else None, "sokoban",
+                    oracle=_SOKOBAN_ORACLE)
+
 
 GYM_ENVS: tuple[EnvEntry, ...] = (
-    EnvEntry("agentenvs/Sokoban-Tiny-v0", _SOKOBAN, "Sokoban 6x6 room, 1 box, grid obs",
-             dict(dim_room=(6, 6), num_boxes=1), _SOKOBAN_VEC, "sokoban"),
-    EnvEntry("agentenvs/Sokoban-Small-v0", _SOKOBAN, "Sokoban 7x7 room, 2 boxes, grid obs",
-             dict(dim_room=(7, 7), num_boxes=2), _SOKOBAN_VEC, "sokoban"),
-    EnvEntry("agentenvs/Sokoban-v0", _SOKOBAN, "Sokoban 10x10 room, 3 boxes, grid obs",
-             dict(dim_room=(10, 10), num_boxes=3), _SOKOBAN_VEC, "sokoban"),
-    EnvEntry("agentenvs/Sokoban-Boxoban-v0", _SOKOBAN, "Sokoban 10x10 room, 4 boxes (Boxoban size), grid obs",
-             dict(dim_room=(10, 10), num_boxes=4), _SOKOBAN_VEC, "sokoban"),
-    EnvEntry("agentenvs/Sokoban-Visual-v0", _SOKOBAN, "Sokoban 10x10, 3 boxes, RGB pixel obs (VisualSokoban)",
-             dict(dim_room=(10, 10), num_boxes=3, obs_mode="rgb"), _SOKOBAN_VEC, "sokoban"),
-    EnvEntry("agentenvs/Sokoban-Text-v0", _SOKOBAN, "Sokoban 7x7, 2 boxes, text obs and text actions for LLM agents",
-             dict(dim_room=(7, 7), num_boxes=2, obs_mode="text"), None, "sokoban"),
+    _sokoban("agentenvs/Sokoban-Tiny-v0", "Sokoban 6x6 room, 1 box, grid obs", dim_room=(6, 6), num_boxes=1),
+    _sokoban("agentenvs/Sokoban-Small-v0", "Sokoban 7x7 room, 2 boxes, grid obs", dim_room=(7, 7), num_boxes=2),
+    _sokoban("agentenvs/Sokoban-v0", "Sokoban 10x10 room, 3 boxes, grid obs", dim_room=(10, 10), num_boxes=3),
+    _sokoban("agentenvs/Sokoban-Boxoban-v0", "Sokoban 10x10 room, 4 boxes (Boxoban size), grid obs",
+             dim_room=(10, 10), num_boxes=4),
+    _sokoban("agentenvs/Sokoban-Visual-v0", "Sokoban 10x10, 3 boxes, RGB pixel obs (VisualSokoban)",
+             dim_room=(10, 10), num_boxes=3, obs_mode="rgb"),
+    _sokoban("agentenvs/Sokoban-Text-v0", "Sokoban 7x7, 2 boxes, text obs and text actions for LLM agents",
+             vector=False, dim_room=(7, 7), num_boxes=2, obs_mode="text"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (
@@ -50,14 +93,48 @@ MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (
 )
 
 
-def _load(entry_point: str) -> Callable[..., Any]:
-    module, _, attr = entry_point.partition(":")
-    return getattr(importlib.import_module(module), attr)
+def validate_entries(entries: Iterable[EnvEntry], extras: Mapping[str, tuple[str, ...]] = EXTRA_MODULES) -> None:
+    """Refuse a table with a repeated id, an unknown extra or a non-positive time limit.
+
+    Raises:
+        ConfigError: naming the offending ids and what to change.
+    """
+    entries = tuple(entries)
+    repeated = sorted(id_ for id_, n in Counter(e.id for e in entries).items() if n > 1)
+    if repeated:
+        raise ConfigError(f"env ids registered more than once: {repeated}; every id must appear once "
+                          "across GYM_ENVS and MULTI_AGENT_ENVS (bump the -vN suffix for a changed env)")
+    for entry in entries:
+        if entry.extra is not None and entry.extra not in extras:
+            raise ConfigError(f"{entry.id}: unknown extra {entry.extra!r}; known extras: {sorted(extras)} "
+                              "(declare a new one in pyproject.toml and EXTRA_MODULES)")
+        if entry.max_episode_steps is not None and entry.max_episode_steps < 1:
+            raise ConfigError(f"{entry.id}: max_episode_steps must be >= 1 or None, got {entry.max_episode_steps}")
 
 
-def register_all() -> None:
-    """Register every Gymnasium id (idempotent)."""
-    for entry in GYM_ENVS:
+def missing_extra(entry: EnvEntry, extras: Mapping[str, tuple[str, ...]] = EXTRA_MODULES) -> str | None:
+    """The extra ``entry`` needs if one of its modules is not importable, else ``None``.
+
+    Looks modules up without importing them, so asking costs no heavy import.
+    """
+    if entry.extra is None:
+        return None
+    return entry.extra if any(importlib.util.find_spec(m) is None for m in extras[entry.extra]) else None
+
+
+def all_entries() -> tuple[EnvEntry, ...]:
+    """Every registered id, single- and multi-agent."""
+    return GYM_ENVS + MULTI_AGENT_ENVS
+
+
+def get_entry(env_id: str) -> EnvEntry | None:
+    """The row of ``env_id``, or ``None`` for ids agentenvs does not register."""
+    return next((entry for entry in all_entries() if entry.id == env_id), None)
+
+
+def register_all(entries: Iterable[EnvEntry] = GYM_ENVS) -> None:
+    """Register Gymnasium ids (idempotent: ids already in Gymnasium's registry are kept)."""
+    for entry in entries:
         if entry.id in gym.registry:
             continue
         gym.register(
@@ -65,18 +142,18 @@ def register_all() -> None:
             entry_point=entry.entry_point,
             vector_entry_point=entry.vector_entry_point,
             kwargs=dict(entry.kwargs),
+            nondeterministic=entry.nondeterministic,
+            max_episode_steps=entry.max_episode_steps,
         )
 
 
 def make_multi_agent(env_id: str, aec: bool = False, **kwargs: Any) -> Any:
     """Build a registered PettingZoo env: the parallel version, or its AEC version with ``aec=True``."""
-    from .errors import ConfigError
-
     table = {e.id: e for e in MULTI_AGENT_ENVS}
     if env_id not in table:
         raise ConfigError(f"unknown multi-agent env {env_id!r}; registered: {sorted(table)}")
     entry = table[env_id]
-    env = _load(entry.entry_point)(**{**entry.kwargs, **kwargs})
+    env = load_env_creator(entry.entry_point)(**{**entry.kwargs, **kwargs})
     if aec:
         from pettingzoo.utils.conversions import parallel_to_aec
 
@@ -84,6 +161,4 @@ def make_multi_agent(env_id: str, aec: bool = False, **kwargs: Any) -> Any:
     return env
 
 
-def all_entries() -> tuple[EnvEntry, ...]:
-    """Every registered id, single- and multi-agent."""
-    return GYM_ENVS + MULTI_AGENT_ENVS
+validate_entries(all_entries())

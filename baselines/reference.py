@@ -1,20 +1,19 @@
 """Reference policies that bound a score for normalisation: ``random`` and, where one exists, ``oracle``.
 
-Normalised score = (score - random) / (oracle - random). The oracle of a family is registered
-in :data:`ORACLES` under the family name of the env's registration entry
-(``agentenvs.registration.EnvEntry.family``); Sokoban's replays the optimal solver's plan
-from each reset. A family adds its oracle with :func:`register_oracle`.
+Normalised score = (score - random) / (oracle - random). The oracle of an id is the ``oracle``
+entry point of its row in :mod:`agentenvs.registration` (Sokoban's replays the optimal solver's
+plan from each reset); a family adds its oracle by naming it in its rows.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import gymnasium as gym
 import numpy as np
+from gymnasium.envs.registration import load_env_creator
 
-import agentenvs  # noqa: F401  (registers the ids)
-from agentenvs.registration import GYM_ENVS
+from agentenvs.registration import get_entry
 
 
 class ReferencePolicy(Protocol):
@@ -41,38 +40,12 @@ class RandomPolicy:
         return self.space.sample()
 
 
-class SokobanOracle:
-    """Replays ``agentenvs.sokoban.solve`` (optimal in moves) on the level of each reset."""
-
-    def __init__(self, env: gym.Env, seed: int) -> None:
-        from agentenvs.sokoban import solve
-        from agentenvs.sokoban.constants import ACTION_NAMES
-
-        self.solve = solve
-        self.text_actions = isinstance(env.action_space, gym.spaces.Text)
-        self.names = ACTION_NAMES
-        self.plan: list[int] = []
-
-    def reset(self, env: gym.Env, obs: Any, info: dict[str, Any]) -> None:
-        self.plan = list(self.solve(env.unwrapped.to_xsb()))
-
-    def act(self, obs: Any) -> Any:
-        action = self.plan.pop(0) if self.plan else 0
-        return self.names[action] if self.text_actions else action
-
-
-#: Family name -> oracle factory ``(env, seed) -> ReferencePolicy``.
-ORACLES: dict[str, Callable[[gym.Env, int], ReferencePolicy]] = {"sokoban": SokobanOracle}
-
-
-def register_oracle(family: str, factory: Callable[[gym.Env, int], ReferencePolicy]) -> None:
-    """Make ``factory`` the oracle of every env id whose registration entry has ``family``."""
-    ORACLES[family] = factory
-
-
-def family_of(env_id: str) -> str | None:
-    """The family of an agentenvs id (``"sokoban"``), or ``None`` for ids agentenvs does not register."""
-    return next((entry.family for entry in GYM_ENVS if entry.id == env_id), None)
+def oracle_factory(env_id: str) -> Callable[[gym.Env, int], ReferencePolicy] | None:
+    """The oracle class of ``env_id``'s registry row (``Class(env, seed)``), or ``None`` when it has none."""
+    entry = get_entry(env_id)
+    if entry is None or entry.oracle is None:
+        return None
+    return cast(Callable[[gym.Env, int], ReferencePolicy], load_env_creator(entry.oracle))
 
 
 def run_policy(env: gym.Env, policy: ReferencePolicy, n_episodes: int, seed: int) -> dict[str, float]:
@@ -108,14 +81,14 @@ def reference_scores(env_id: str, env_kwargs: dict[str, Any] | None = None, n_ep
 
     :return: ``{"random": stats, "oracle": stats or None}``; stats hold ``success_rate``,
         ``return_mean``, ``return_std``, ``ep_len_mean``, ``n_episodes``. ``oracle`` is ``None``
-        when the env's family has no registered oracle.
+        when the id's registry row names no oracle.
     """
     env = gym.make(env_id, **(env_kwargs or {}))
     try:
         scores: dict[str, dict[str, float] | None] = {
             "random": run_policy(env, RandomPolicy(env, seed), n_episodes, seed)
         }
-        factory = ORACLES.get(family_of(env_id) or "")
+        factory = oracle_factory(env_id)
         scores["oracle"] = run_policy(env, factory(env, seed), n_episodes, seed) if factory else None
     finally:
         env.close()

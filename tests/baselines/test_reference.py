@@ -1,5 +1,6 @@
 """Reference policies: the Sokoban oracle solves every level; random does worse; no oracle elsewhere."""
-from baselines.reference import ORACLES, family_of, reference_scores, register_oracle
+from agentenvs.sokoban.oracle import SokobanOracle
+from baselines.reference import oracle_factory, reference_scores
 
 
 def test_sokoban_oracle_solves_every_level_and_random_does_worse():
@@ -20,21 +21,14 @@ def test_envs_without_an_oracle_get_none():
     scores = reference_scores("CartPole-v1", n_episodes=3)
     assert scores["oracle"] is None
     assert scores["random"]["return_mean"] == scores["random"]["ep_len_mean"]  # CartPole pays 1 per step
-    assert family_of("CartPole-v1") is None and family_of("agentenvs/Sokoban-v0") == "sokoban"
 
 
-def test_families_register_their_oracle(monkeypatch):
-    monkeypatch.setitem(ORACLES, "sokoban", ORACLES["sokoban"])
+def test_the_oracle_is_the_one_the_registry_row_names():
+    assert oracle_factory("agentenvs/Sokoban-Text-v0") is SokobanOracle
+    assert oracle_factory("agentenvs/Sokoban-Multi-v0") is None  # its row names none
+    assert oracle_factory("CartPole-v1") is None  # not an agentenvs id
 
-    class AlwaysUp:
-        def __init__(self, env, seed):
-            pass
 
-        def reset(self, env, obs, info):
-            pass
-
-        def act(self, obs):
-            return 0
-
-    register_oracle("sokoban", AlwaysUp)
-    assert reference_scores("agentenvs/Sokoban-Tiny-v0", n_episodes=3)["oracle"]["success_rate"] < 1.0
+def test_the_oracle_plays_text_actions_on_text_envs():
+    scores = reference_scores("agentenvs/Sokoban-Text-v0", n_episodes=3)
+    assert scores["oracle"]["success_rate"] == 1.0
