@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Set-up shared by the README's two commands: a virtualenv in .venv with agentenvs installed,
-# a CPU torch when none is importable, and Debian's chromium + chromium-driver for the web family.
+# Set-up shared by the README's two commands: a virtualenv in .venv with agentenvs and every
+# extra installed (`.[all]`: shapers, baselines, web, vlm, llm, ray, dev), a CPU torch when none
+# is importable, and Debian's chromium + chromium-driver for the web family.
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run again (it skips what is done).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,8 +23,8 @@ fi
 stamp="$VENV/.agentenvs-installed"
 want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "[setup] installing agentenvs (editable) with extras dev,ray,llm"
-  "${PIP[@]}" -e "$ROOT[dev,ray,llm]"
+  echo "[setup] installing agentenvs (editable) with all extras"
+  "${PIP[@]}" -e "$ROOT[all]"
   echo "$want" > "$stamp"
 fi
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import missing_extra
+from ..errors import MissingDependencyError
 from .constants import (
     BOX,
     BOX_ON_GOAL,
@@ -116,7 +116,7 @@ class HumanViewer:
         try:
             import pygame
         except ImportError as err:
-            raise missing_extra("pygame", "render") from err
+            raise MissingDependencyError("render_mode='human' needs pygame: pip install pygame") from err
         size = (frame.shape[1] * self.zoom, frame.shape[0] * self.zoom)
         if self._window is None:
             pygame.init()

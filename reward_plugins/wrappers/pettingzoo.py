@@ -16,7 +16,9 @@ try:
     from pettingzoo.utils.env import ParallelEnv
     from pettingzoo.utils.wrappers import BaseParallelWrapper
 except ImportError as e:  # pragma: no cover - depends on the environment
-    raise MissingDependencyError("ShapedParallelEnv needs pettingzoo: pip install 'agentenvs[multiagent]' (or pettingzoo)") from e
+    raise MissingDependencyError(
+        "ShapedParallelEnv needs pettingzoo: pip install pettingzoo (a core dependency of agentenvs)"
+    ) from e
 
 
 class ShapedParallelEnv(ShapingWrapperMixin, BaseParallelWrapper):

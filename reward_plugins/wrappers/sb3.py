@@ -15,7 +15,7 @@ try:
     from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
 except ImportError as e:  # pragma: no cover - depends on the environment
     raise MissingDependencyError(
-        "ShapedVecEnv needs stable-baselines3: pip install stable-baselines3 (a core dependency of agentenvs)"
+        "ShapedVecEnv needs stable-baselines3: pip install 'agentenvs[baselines]' (or stable-baselines3)"
     ) from e
 
 
