@@ -286,3 +286,13 @@ class SokobanVectorEnv(VectorEnv):
         if self.render_mode == "rgb_array":
             return self._frames.copy() if self._frames is not None else grid_to_rgb(self._grids())
         return None
+
+    # -- pickling ----------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_flat", None)  # a view of _state: pickle would store it as an unrelated copy
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._flat = self._state.reshape(-1)
