@@ -11,6 +11,7 @@ from ..errors import ConfigError
 from .constants import IS_FREE, NOOP, NUM_ACTIONS, NUM_TILES, PLAYER_ENTERS, REWARD_MODES, flat_deltas
 from .deadlock import deadlocked_after_push
 from .generator import generate_level
+from .level import Level
 from .pool import compile_level
 from .render import HumanViewer, grid_to_rgb, grid_to_xsb
 from .rules import step_scalar
@@ -28,12 +29,35 @@ def parallel_env(
     return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode)
 
 
+def widen_room(level: Level, floor_cells: int, rng: np.random.Generator) -> Level:
+    """``level`` with inner walls next to its room turned to floor, drawn with ``rng``, until the room has
+    ``floor_cells`` cells (unchanged if it has them already).
+
+    A generated room may be too small for every player; widening never makes a level unsolvable (every
+    move of a solution stays legal), and the room stays one connected region.
+    """
+    floor = ~level.walls
+    inner = np.zeros_like(floor)
+    inner[1:-1, 1:-1] = True
+    while floor.sum() < floor_cells:
+        near = np.zeros_like(floor)
+        near[1:] |= floor[:-1]
+        near[:-1] |= floor[1:]
+        near[:, 1:] |= floor[:, :-1]
+        near[:, :-1] |= floor[:, 1:]
+        frontier = np.flatnonzero(near & inner & ~floor)
+        floor.flat[frontier[int(rng.integers(len(frontier)))]] = True
+    if floor.sum() == (~level.walls).sum():
+        return level
+    return Level(walls=~floor, goals=level.goals, boxes=level.boxes, player=level.player)
+
+
 class SokobanMultiEnv(ParallelEnv):
     """Multi-agent Sokoban: ``num_agents`` players share one room and one team reward.
 
     ## Description
     A procedural single-player level (solvable, see :mod:`.generator`) with extra players
-    placed on free floor. Players are obstacles to each other: nobody walks into another
+    placed on free floor; a room too small for every player is widened first (:func:`widen_room`). Players are obstacles to each other: nobody walks into another
     player or pushes a box into one. Moves are applied one agent at a time in the fixed
     order of ``possible_agents`` each step, so conflicts resolve deterministically (the
     first agent in that order wins a contested cell).
@@ -80,8 +104,11 @@ class SokobanMultiEnv(ParallelEnv):
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
         self._shape = (int(dim_room[0]), int(dim_room[1]))
-        if num_boxes + num_agents > (self._shape[0] - 2) * (self._shape[1] - 2) // 2:
-            raise ConfigError(f"{num_boxes} boxes and {num_agents} agents do not fit a {dim_room} room")
+        most = (self._shape[0] - 2) * (self._shape[1] - 2) // 2 - num_boxes
+        if num_agents > most:
+            raise ConfigError(f"num_agents={num_agents} with num_boxes={num_boxes} does not fit a {dim_room} room: "
+                              f"a room takes players and boxes on at most half its inner cells, so use num_agents <= "
+                              f"{most} (or a larger dim_room)")
         self._num_boxes = int(num_boxes)
         self.max_steps = int(max_steps)
         self.render_mode = render_mode
@@ -113,7 +140,8 @@ class SokobanMultiEnv(ParallelEnv):
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
         if seed is not None or not hasattr(self, "_state"):
             self._rng = np.random.default_rng(seed)
-        level = compile_level(generate_level(self._rng, self._shape, self._num_boxes), self._shape)
+        level = generate_level(self._rng, self._shape, self._num_boxes)
+        level = compile_level(widen_room(level, self._num_boxes + len(self.possible_agents), self._rng), self._shape)
         self._state = bytearray(level.grid.tobytes())
         self._dead = level.dead.tobytes()
         free = [cell for cell, tile in enumerate(self._state) if IS_FREE[tile]]
