@@ -30,8 +30,7 @@ def parallel_env(
 
 
 def widen_room(level: Level, floor_cells: int, rng: np.random.Generator) -> Level:
-    """``level`` with inner walls next to its room turned to floor, drawn with ``rng``, until the room has
-    ``floor_cells`` cells (unchanged if it has them already).
+    """``level`` with its room grown to ``floor_cells`` cells: inner walls next to it, drawn with ``rng``, become floor.
 
     A generated room may be too small for every player; widening never makes a level unsolvable (every
     move of a solution stays legal), and the room stays one connected region.
@@ -57,7 +56,8 @@ class SokobanMultiEnv(ParallelEnv):
 
     ## Description
     A procedural single-player level (solvable, see :mod:`.generator`) with extra players
-    placed on free floor; a room too small for every player is widened first (:func:`widen_room`). Players are obstacles to each other: nobody walks into another
+    placed on free floor; a room too small for every player is widened first (:func:`widen_room`).
+    Players are obstacles to each other: nobody walks into another
     player or pushes a box into one. Moves are applied one agent at a time in the fixed
     order of ``possible_agents`` each step, so conflicts resolve deterministically (the
     first agent in that order wins a contested cell).
