@@ -28,10 +28,10 @@ from .constants import (
 from .deadlock import deadlocked_after_push
 from .generator import check_generator_args, generate_level
 from .keys import zobrist_keys
-from .level import Level, LevelSource, load_levels, parse_xsb
+from .level import Level, LevelSource, blank_outside, load_levels, outside_cells, parse_xsb
 from .pool import CompiledLevel, LevelGenerator, LevelPool, compile_level
 from .render import HumanViewer, grid_to_rgb, grid_to_xsb, paint_cells
-from .rules import step_scalar
+from .rules import decode_grid, step_scalar
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
@@ -203,6 +203,8 @@ class SokobanEnv(gym.Env):
         else:
             self._level = compile_level(self._generator(self.np_random), self._shape)
         level = self._level
+        top, left, height, width = level.window
+        self._outside = outside_cells(level.grid[top:top + height, left:left + width] == WALL)
         self._state = bytearray(level.grid.tobytes())
         self._grid = np.frombuffer(self._state, dtype=np.uint8).reshape(self._shape)
         self._dead = level.dead.tobytes()
@@ -283,12 +285,15 @@ class SokobanEnv(gym.Env):
 
     # -- structured state ------------------------------------------------------------------
     def to_xsb(self) -> str:
-        """The current position as standard XSB text (the level's own size, without padding)."""
-        return grid_to_xsb(self._grid, self._level.window)
+        """The current position as standard XSB text (the level's own size, spaces outside its walls)."""
+        if self._level is None:
+            raise ResetNeeded("call reset() before to_xsb() on SokobanEnv")
+        return blank_outside(grid_to_xsb(self._grid, self._level.window), self._outside)
 
     def current_level(self) -> Level:
         """The current position as a :class:`~.level.Level` (the level's own size)."""
-        return parse_xsb(self.to_xsb())
+        top, left, height, width = self._level.window
+        return decode_grid(self._grid[top:top + height, left:left + width])
 
     def state_key(self) -> np.int64:
         """An exact 64-bit key of the current position (:mod:`.keys`): equal positions of any env

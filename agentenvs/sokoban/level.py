@@ -64,8 +64,48 @@ class Level:
         return f"Level(shape={self.shape}, boxes={self.num_boxes})\n{self.to_xsb()}"
 
 
+def outside_cells(walls: np.ndarray) -> np.ndarray:
+    """Bool ``[H, W]``: the cells beyond the room's walls, which XSB writes as spaces.
+
+    They are the walls that touch no room cell (of their 8 neighbours) and join the level's border
+    through such walls; walls inside the room, however thick, are not outside.
+    """
+    height, width = walls.shape
+    room = np.pad(~walls, 1)
+    touches = np.zeros_like(walls)
+    for dr in range(3):
+        for dc in range(3):
+            touches |= room[dr:dr + height, dc:dc + width]
+    lone = (walls & ~touches).tolist()
+    outside = np.zeros_like(walls)
+    stack = [(r, c) for r in range(height) for c in range(width)
+             if lone[r][c] and (r in (0, height - 1) or c in (0, width - 1))]
+    while stack:
+        r, c = stack.pop()
+        if outside[r, c]:
+            continue
+        outside[r, c] = True
+        for nr, nc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if 0 <= nr < height and 0 <= nc < width and lone[nr][nc] and not outside[nr, nc]:
+                stack.append((nr, nc))
+    return outside
+
+
+def blank_outside(text: str, outside: np.ndarray) -> str:
+    """XSB rows ``text`` of a whole ``[H, W]`` rectangle with the ``outside`` cells as spaces.
+
+    Trailing spaces are trimmed and rows wholly outside dropped (a blank line would end the level in
+    a collection), so the text parses back to itself.
+    """
+    raw = bytearray(text.encode())
+    cells = np.flatnonzero(outside)
+    for at in (cells + cells // outside.shape[1]).tolist():  # each row ends in a newline
+        raw[at] = 32
+    return "\n".join(line.rstrip(" ") for line in raw.decode().split("\n")).strip("\n")
+
+
 def format_xsb(walls: np.ndarray, goals: np.ndarray, boxes: np.ndarray, player: tuple[int, int]) -> str:
-    """XSB text of a position given as arrays."""
+    """XSB text of a position given as arrays, spaces outside the walls (:func:`outside_cells`)."""
     rows = []
     pr, pc = player
     for r in range(walls.shape[0]):
@@ -81,7 +121,7 @@ def format_xsb(walls: np.ndarray, goals: np.ndarray, boxes: np.ndarray, player: 
                 ch = "." if goals[r, c] else " "
             line.append(ch)
         rows.append("".join(line))
-    return "\n".join(rows)
+    return blank_outside("\n".join(rows), outside_cells(walls))
 
 
 def parse_xsb(text: str, first_line: int = 1) -> Level:

@@ -14,7 +14,7 @@ from .constants import IS_BOX_NP, IS_GOAL_NP, NOOP, NUM_ACTIONS, NUM_TILES, REWA
 from .deadlock import deadlocked_after_push_batch
 from .env import REWARD_STATE_DOC, check_config, default_generator, make_observation_space
 from .keys import zobrist_keys
-from .level import LevelSource, load_levels
+from .level import LevelSource, blank_outside, load_levels, outside_cells
 from .pool import LevelGenerator, LevelPool
 from .render import grid_to_rgb, grid_to_xsb, paint_cells_batch
 from .rules import step_batch
@@ -233,10 +233,14 @@ class SokobanVectorEnv(VectorEnv):
         return info
 
     def to_xsb(self) -> tuple[str, ...]:
-        """The current position of every env as XSB text (each level's own size)."""
-        grids = self._grids()
-        windows = self._pool.windows[self._level_index]
-        return tuple(grid_to_xsb(grid, tuple(window)) for grid, window in zip(grids, windows))
+        """The current position of every env as XSB text (each level's own size, spaces outside its walls)."""
+        if not self._was_reset:
+            raise ResetNeeded("call reset() before to_xsb() on SokobanVectorEnv")
+        texts = []
+        for grid, (top, left, height, width) in zip(self._grids(), self._pool.windows[self._level_index]):
+            level = grid[top:top + height, left:left + width]
+            texts.append(blank_outside(grid_to_xsb(level), outside_cells(level == WALL)))
+        return tuple(texts)
 
     def state_key(self) -> np.ndarray:
         """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env, kept current step by step
