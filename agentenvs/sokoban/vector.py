@@ -9,15 +9,26 @@ from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ..errors import ConfigError, InvalidActionError
-from .constants import IS_BOX_NP, IS_GOAL_NP, NOOP, NUM_ACTIONS, NUM_TILES, REWARD_MODES, WALL, flat_deltas
+from ..errors import ConfigError
+from .constants import (
+    ACTION_NAMES,
+    IS_BOX_NP,
+    IS_GOAL_NP,
+    NOOP,
+    NUM_ACTIONS,
+    NUM_TILES,
+    REWARD_MODES,
+    WALL,
+    flat_deltas,
+)
 from .deadlock import deadlocked_after_push_batch
-from .env import REWARD_STATE_DOC, check_config, default_generator, make_observation_space
+from .env import REWARD_STATE_DOC, default_generator, make_observation_space
 from .keys import zobrist_keys
 from .level import LevelSource, blank_outside, load_levels, outside_cells
 from .pool import LevelGenerator, LevelPool
 from .render import grid_to_rgb, grid_to_xsb, paint_cells_batch
 from .rules import step_batch
+from .validation import action_indices, check_config, check_int, check_seed
 
 INFO_KEYS = ("boxes_on_target", "is_success", "deadlock", "action_is_valid", "steps")
 
@@ -67,14 +78,13 @@ class SokobanVectorEnv(VectorEnv):
         generator: LevelGenerator | None = None,
         pool_size: int | None = None,
     ):
-        shape = check_config(dim_room, max_steps, obs_mode, reward_mode, render_mode, levels, generator)
+        shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
+                             levels, generator)
         if obs_mode == "text":
             raise ConfigError("the native Sokoban vector env has no text mode; use vectorization_mode='sync'")
         if render_mode == "human":
             raise ConfigError("the native Sokoban vector env renders 'rgb_array' or 'ansi', not 'human'")
-        if num_envs < 1:
-            raise ConfigError(f"num_envs must be >= 1, got {num_envs}")
-        self.num_envs = int(num_envs)
+        self.num_envs = check_int("num_envs", num_envs, 1)
         self.max_steps = int(max_steps)
         self.obs_mode = obs_mode
         self.reward_mode = reward_mode
@@ -84,10 +94,8 @@ class SokobanVectorEnv(VectorEnv):
         self._fixed_pool = LevelPool(load_levels(levels), shape) if levels is not None else None
         self._generator = generator
         if levels is None and generator is None:
-            self._generator = default_generator(shape, num_boxes, min_pushes)
-        self._pool_size = int(pool_size) if pool_size is not None else max(64, self.num_envs)
-        if self._pool_size < 1:
-            raise ConfigError(f"pool_size must be >= 1, got {pool_size}")
+            self._generator = default_generator(shape, int(num_boxes), int(min_pushes))
+        self._pool_size = check_int("pool_size", pool_size, 1) if pool_size is not None else max(64, self.num_envs)
         self._pool: LevelPool | None = self._fixed_pool
         self._pool_seed: Any = None
         self._rng = np.random.default_rng()
@@ -119,6 +127,7 @@ class SokobanVectorEnv(VectorEnv):
     # -- episodes ----------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Reset every env, or those in ``options["reset_mask"]``; ``seed`` seeds pool and level choice."""
+        seed = check_seed(seed)
         if seed is not None or self._pool is None:
             self._seed(seed)
         mask = self._all if not options or options.get("reset_mask") is None else np.asarray(options["reset_mask"], dtype=bool)
@@ -161,16 +170,7 @@ class SokobanVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         if not self._was_reset:
             raise ResetNeeded("call reset() before step() on SokobanVectorEnv")
-        actions = np.asarray(actions)
-        if (
-            actions.shape != (self.num_envs,)
-            or actions.dtype.kind not in "iu"
-            or (actions.size and (actions.min() < 0 or actions.max() >= NUM_ACTIONS))
-        ):
-            raise InvalidActionError(
-                f"actions must be integers in 0..{NUM_ACTIONS - 1} of shape ({self.num_envs},); "
-                f"got dtype {actions.dtype}, shape {actions.shape}, values {actions!r}"
-            )
+        actions = action_indices(actions, self.num_envs, ACTION_NAMES)
         delta = self._deltas[actions]
         resetting = self._autoreset.any()
         if resetting:
@@ -254,6 +254,8 @@ class SokobanVectorEnv(VectorEnv):
 
     def reward_state(self) -> dict[str, np.ndarray]:
         """:meth:`.env.SokobanEnv.reward_state` with a leading batch axis; box/goal lists padded with -1."""
+        if not self._was_reset:
+            raise ResetNeeded("call reset() before reward_state() on SokobanVectorEnv")
         grids = self._grids()
         width = self._shape[1]
         count = int(self._num_boxes.max())
