@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
-from ..errors import InvalidActionError
+from ..errors import ConfigError, InvalidActionError
 from .actions import parse_text_action, text_action_space
 from .constants import (
     ACTION_NAMES,
@@ -181,6 +181,8 @@ class SokobanEnv(gym.Env):
         super().reset(seed=check_seed(seed))
         if options and options.get("level") is not None:
             level = options["level"]
+            if not isinstance(level, (str, Level)):
+                raise ConfigError(f"options['level'] must be XSB text or a Level, got {type(level).__name__}")
             self._level = compile_level(parse_xsb(level) if isinstance(level, str) else level, self._shape)
         elif self._pool is not None:
             self._level = self._pool.compiled[int(self.np_random.integers(len(self._pool)))]

@@ -10,7 +10,7 @@ from pettingzoo import ParallelEnv
 
 from .constants import ACTION_NAMES, IS_FREE, NOOP, NUM_ACTIONS, NUM_TILES, PLAYER_ENTERS, REWARD_MODES, flat_deltas
 from .deadlock import deadlocked_after_push
-from .generator import check_generator_args, generate_level
+from .generator import generate_level
 from .level import Level
 from .pool import compile_level
 from .render import HumanViewer, grid_to_rgb, grid_to_xsb
@@ -115,7 +115,6 @@ class SokobanMultiEnv(ParallelEnv):
         self.max_steps = check_int("max_steps", max_steps, 1)
         check_choice("reward_mode", reward_mode, tuple(REWARD_MODES))
         check_choice("render_mode", render_mode, (None, *RENDER_MODES))
-        check_generator_args(self._shape, self._num_boxes, 0)
         self.render_mode = render_mode
         self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
         self.possible_agents = [f"player_{i}" for i in range(num_agents)]

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import ConfigError, InvalidActionError
 from .constants import OBS_MODES, REWARD_MODES
+from .generator import check_generator_args
 
 RENDER_MODES = ("rgb_array", "human", "ansi")
 
@@ -61,6 +62,7 @@ def max_boxes(dim_room: tuple[int, int]) -> int:
 def check_num_boxes(num_boxes: Any, dim_room: tuple[int, int]) -> int:
     """``num_boxes`` for procedural levels in a room of ``dim_room``: 1..:func:`max_boxes`."""
     num_boxes = check_int("num_boxes", num_boxes, 1)
+    check_generator_args(dim_room, 1, 0)  # a room the generator can build in at all
     most = max_boxes(dim_room)
     if num_boxes > most:
         raise ConfigError(f"num_boxes={num_boxes} does not fit the levels generated in a {dim_room[0]}x{dim_room[1]} "

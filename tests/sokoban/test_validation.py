@@ -194,3 +194,15 @@ def test_step_before_reset_raises_reset_needed(kind):
 def test_multi_agent_state_before_reset_raises_reset_needed():
     with pytest.raises(ResetNeeded, match="state"):
         SokobanMultiEnv().state()
+
+
+@pytest.mark.parametrize("kind", BUILDERS)
+def test_rooms_too_small_to_generate_in_are_refused_at_construction(kind):
+    with pytest.raises(ConfigError, match="too small to generate"):
+        BUILDERS[kind](dim_room=(4, 4), num_boxes=1)
+
+
+@pytest.mark.parametrize("level", [5, b"#####\n#@$.#\n#####", ["#####\n#@$.#\n#####"]], ids=repr)
+def test_reset_option_level_of_the_wrong_type(level):
+    with pytest.raises(ConfigError, match=r"options\['level'\]"):
+        SokobanEnv().reset(options={"level": level})
