@@ -64,8 +64,8 @@ def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Spac
 
 def default_generator(dim_room: tuple[int, int], num_boxes: int, min_pushes: int) -> LevelGenerator:
     """The procedural task distribution (:func:`.generator.generate_level`) as a ``(rng) -> Level`` callable."""
-    check_generator_args(tuple(dim_room), num_boxes, min_pushes)
-    return functools.partial(generate_level, dim_room=tuple(dim_room), num_boxes=num_boxes, min_pushes=min_pushes)
+    check_generator_args(dim_room, num_boxes, min_pushes)
+    return functools.partial(generate_level, dim_room=dim_room, num_boxes=num_boxes, min_pushes=min_pushes)
 
 
 class SokobanEnv(gym.Env):
@@ -155,9 +155,8 @@ class SokobanEnv(gym.Env):
         self.reward_mode = reward_mode
         self.render_mode = render_mode
         self._pool = LevelPool(load_levels(levels), self._shape) if levels is not None else None
-        self._generator = generator
-        if levels is None and generator is None:
-            self._generator = default_generator(self._shape, int(num_boxes), int(min_pushes))
+        if levels is None:  # levels come from the generator given, or else from the procedural one
+            self._generator = generator or default_generator(self._shape, int(num_boxes), int(min_pushes))
         self._width = self._shape[1]
         self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
         self.observation_space = make_observation_space(obs_mode, self._shape)
@@ -273,13 +272,16 @@ class SokobanEnv(gym.Env):
 
     def current_level(self) -> Level:
         """The current position as a :class:`~.level.Level` (the level's own size)."""
+        if self._level is None:
+            raise ResetNeeded("call reset() before current_level() on SokobanEnv")
         top, left, height, width = self._level.window
         return decode_grid(self._grid[top:top + height, left:left + width])
 
     def state_key(self) -> np.int64:
-        """An exact 64-bit key of the current position (:mod:`.keys`): equal positions of any env
-        of this room shape get equal keys; count-based bonuses read it (``count(input="state_key")``)
-        instead of hashing observations.
+        """An exact 64-bit key of the current position (:mod:`.keys`).
+
+        Equal positions of any env of this room shape get equal keys; count-based bonuses read it
+        (``count(input="state_key")``) instead of hashing observations.
         """
         if self._level is None:
             raise ResetNeeded("call reset() before state_key() on SokobanEnv")

@@ -33,7 +33,8 @@ class Level:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return tuple(self.walls.shape)  # type: ignore[return-value]
+        height, width = self.walls.shape
+        return height, width
 
     @property
     def num_boxes(self) -> int:
@@ -168,7 +169,8 @@ def parse_xsb(text: str, first_line: int = 1) -> Level:
     if len(players) > 1:
         (r0, c0), (r1, c1) = players[0], players[1]
         raise LevelError(
-            f"level has {len(players)} players (first at line {first_line + r0}, column {c0 + 1}); keep exactly one '@'/'+'",
+            f"level has {len(players)} players (first at line {first_line + r0}, column {c0 + 1}); "
+            "keep exactly one '@'/'+'",
             first_line + r1, c1 + 1,
         )
     n_boxes, n_goals = int(boxes.sum()), int(goals.sum())
@@ -241,15 +243,21 @@ def parse_levels(text: str) -> list[Level]:
     return [parse_xsb(body, first_line=start) for start, body in blocks]
 
 
+def _read_levels(path: Path) -> list[Level]:
+    if not path.is_file():
+        raise LevelError(f"level file {str(path)!r} does not exist "
+                         "(pass XSB text with newlines, or a path to an .xsb / Boxoban file)")
+    return parse_levels(path.read_text())
+
+
 def load_levels(source: LevelSource) -> list[Level]:
     """Levels from one XSB string, a list of XSB strings / Levels, or a path to an .xsb / Boxoban file."""
     if isinstance(source, Level):
         return [source]
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and source.strip() and not set(source) <= LEVEL_CHARS):
-        path = Path(source)
-        if not path.is_file():
-            raise LevelError(f"level file {str(path)!r} does not exist (pass XSB text with newlines, or a path to an .xsb / Boxoban file)")
-        return parse_levels(path.read_text())
+    if isinstance(source, os.PathLike):
+        return _read_levels(Path(source))
+    if isinstance(source, str) and "\n" not in source and source.strip() and not set(source) <= LEVEL_CHARS:
+        return _read_levels(Path(source))
     if isinstance(source, str):
         return parse_levels(source)
     if isinstance(source, Iterable):

@@ -145,8 +145,9 @@ class SokobanMultiEnv(ParallelEnv):
         seed = check_seed(seed)
         if seed is not None or not hasattr(self, "_state"):
             self._rng = np.random.default_rng(seed)
-        level = generate_level(self._rng, self._shape, self._num_boxes)
-        level = compile_level(widen_room(level, self._num_boxes + len(self.possible_agents), self._rng), self._shape)
+        room = widen_room(generate_level(self._rng, self._shape, self._num_boxes),
+                          self._num_boxes + len(self.possible_agents), self._rng)
+        level = compile_level(room, self._shape)
         self._state = bytearray(level.grid.tobytes())
         self._dead = level.dead.tobytes()
         free = [cell for cell, tile in enumerate(self._state) if IS_FREE[tile]]

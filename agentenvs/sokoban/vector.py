@@ -92,9 +92,8 @@ class SokobanVectorEnv(VectorEnv):
         self._shape = shape
         self._cells = shape[0] * shape[1]
         self._fixed_pool = LevelPool(load_levels(levels), shape) if levels is not None else None
-        self._generator = generator
-        if levels is None and generator is None:
-            self._generator = default_generator(shape, int(num_boxes), int(min_pushes))
+        if levels is None:  # levels come from the generator given, or else from the procedural one
+            self._generator = generator or default_generator(shape, int(num_boxes), int(min_pushes))
         self._pool_size = check_int("pool_size", pool_size, 1) if pool_size is not None else max(64, self.num_envs)
         self._pool: LevelPool | None = self._fixed_pool
         self._pool_seed: Any = None
@@ -128,11 +127,14 @@ class SokobanVectorEnv(VectorEnv):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Reset every env, or those in ``options["reset_mask"]``; ``seed`` seeds pool and level choice."""
         seed = check_seed(seed)
+        mask = self._all
+        if options and options.get("reset_mask") is not None:
+            mask = np.asarray(options["reset_mask"], dtype=bool)
+            if mask.shape != (self.num_envs,):
+                raise ConfigError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), "
+                                  f"got {mask.shape}")
         if seed is not None or self._pool is None:
             self._seed(seed)
-        mask = self._all if not options or options.get("reset_mask") is None else np.asarray(options["reset_mask"], dtype=bool)
-        if mask.shape != (self.num_envs,):
-            raise ConfigError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), got {mask.shape}")
         self._reset_envs(np.flatnonzero(mask))
         self._autoreset[mask] = False
         self._was_reset = True
@@ -146,10 +148,16 @@ class SokobanVectorEnv(VectorEnv):
             self._pool = LevelPool.generate(self._generator, self._pool_size, pool_seq, self._shape)
             self._pool_seed = seed
 
+    def _levels(self) -> LevelPool:
+        """The pool the levels come from (made by the first reset)."""
+        if self._pool is None:
+            raise ResetNeeded("call reset() before using the levels of SokobanVectorEnv")
+        return self._pool
+
     def _reset_envs(self, ids: np.ndarray) -> None:
         if ids.size == 0:
             return
-        pool = self._pool
+        pool = self._levels()
         picks = pool.sample(self._rng, len(ids))
         self._level_index[ids] = picks
         self._state[ids] = pool.grids[picks].reshape(len(ids), -1)
@@ -237,14 +245,15 @@ class SokobanVectorEnv(VectorEnv):
         if not self._was_reset:
             raise ResetNeeded("call reset() before to_xsb() on SokobanVectorEnv")
         texts = []
-        for grid, (top, left, height, width) in zip(self._grids(), self._pool.windows[self._level_index]):
+        for grid, (top, left, height, width) in zip(self._grids(), self._levels().windows[self._level_index]):
             level = grid[top:top + height, left:left + width]
             texts.append(blank_outside(grid_to_xsb(level), outside_cells(level == WALL)))
         return tuple(texts)
 
     def state_key(self) -> np.ndarray:
-        """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env, kept current step by step
-        from the first call on (the first call hashes the grids).
+        """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env.
+
+        Kept current step by step from the first call on (the first call hashes the grids).
         """
         if not self._was_reset:
             raise ResetNeeded("call reset() before state_key() on SokobanVectorEnv")
