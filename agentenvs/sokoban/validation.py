@@ -85,6 +85,8 @@ def check_config(dim_room: Any, num_boxes: Any, max_steps: Any, min_pushes: Any,
     check_choice("render_mode", render_mode, (None, *RENDER_MODES))
     if levels is not None and generator is not None:
         raise ConfigError("pass either levels or generator, not both")
+    if generator is not None and not callable(generator):
+        raise ConfigError(f"generator must be a callable (numpy.random.Generator) -> Level, got {generator!r}")
     if levels is None and generator is None:
         check_num_boxes(num_boxes, shape)
     return shape

@@ -206,3 +206,9 @@ def test_rooms_too_small_to_generate_in_are_refused_at_construction(kind):
 def test_reset_option_level_of_the_wrong_type(level):
     with pytest.raises(ConfigError, match=r"options\['level'\]"):
         SokobanEnv().reset(options={"level": level})
+
+
+@pytest.mark.parametrize("kind", ["single", "vector"])
+def test_a_generator_that_is_not_callable_is_refused_at_construction(kind):
+    with pytest.raises(ConfigError, match="generator"):
+        BUILDERS[kind](generator="procedural")
