@@ -17,10 +17,10 @@ TEXT_ACTION_MAX_LENGTH = 64
 
 
 def parse_text_action(text: str) -> int | None:
-    """The action a text names, or ``None`` if it names none.
+    r"""The action a text names, or ``None`` if it names none.
 
     Accepts an action name in any case, surrounded by whitespace, optionally wrapped in
-    ``<answer>...</answer>``: ``"up"``, ``" Left\\n"``, ``"<answer> DOWN </answer>"``.
+    ``<answer>...</answer>``: ``"up"``, ``" Left\n"``, ``"<answer> DOWN </answer>"``.
     """
     match = _PATTERN.fullmatch(text)
     if match is None:

@@ -18,7 +18,6 @@ from .constants import (
     NOOP,
     NUM_ACTIONS,
     NUM_TILES,
-    OBS_MODES,
     REWARD_MODES,
     TILE_SIZE,
     TILE_TO_XSB,
@@ -28,12 +27,11 @@ from .constants import (
 from .deadlock import deadlocked_after_push
 from .generator import check_generator_args, generate_level
 from .keys import zobrist_keys
-from .level import Level, LevelSource, load_levels, parse_xsb
+from .level import Level, LevelSource, blank_outside, load_levels, outside_cells, parse_xsb
 from .pool import CompiledLevel, LevelGenerator, LevelPool, compile_level
 from .render import HumanViewer, grid_to_rgb, grid_to_xsb, paint_cells
-from .rules import step_scalar
-
-RENDER_MODES = ("rgb_array", "human", "ansi")
+from .rules import decode_grid, step_scalar
+from .validation import RENDER_MODES, action_index, check_config, check_seed
 
 REWARD_STATE_DOC = """\
 class SokobanRewardState:  # env.unwrapped.reward_state(); vector envs add a leading batch axis [B]
@@ -52,24 +50,6 @@ class SokobanRewardState:  # env.unwrapped.reward_state(); vector envs add a lea
 """
 
 
-def check_config(dim_room: tuple[int, int], max_steps: int, obs_mode: str, reward_mode: str,
-                 render_mode: str | None, levels: Any, generator: Any) -> tuple[int, int]:
-    """Validate the constructor arguments shared by the single and vector envs; return the room shape."""
-    if len(tuple(dim_room)) != 2 or min(dim_room) < 3:
-        raise ConfigError(f"dim_room must be (height, width) with both >= 3, got {dim_room!r}")
-    if max_steps < 1:
-        raise ConfigError(f"max_steps must be >= 1, got {max_steps}")
-    if obs_mode not in OBS_MODES:
-        raise ConfigError(f"obs_mode must be one of {OBS_MODES}, got {obs_mode!r}")
-    if reward_mode not in REWARD_MODES:
-        raise ConfigError(f"reward_mode must be one of {tuple(REWARD_MODES)}, got {reward_mode!r}")
-    if render_mode is not None and render_mode not in RENDER_MODES:
-        raise ConfigError(f"render_mode must be None or one of {RENDER_MODES}, got {render_mode!r}")
-    if levels is not None and generator is not None:
-        raise ConfigError("pass either levels or generator, not both")
-    return int(dim_room[0]), int(dim_room[1])
-
-
 def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Space:
     """Observation space of one env for ``obs_mode`` in a room of ``shape``."""
     height, width = shape
@@ -84,8 +64,8 @@ def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Spac
 
 def default_generator(dim_room: tuple[int, int], num_boxes: int, min_pushes: int) -> LevelGenerator:
     """The procedural task distribution (:func:`.generator.generate_level`) as a ``(rng) -> Level`` callable."""
-    check_generator_args(tuple(dim_room), num_boxes, min_pushes)
-    return functools.partial(generate_level, dim_room=tuple(dim_room), num_boxes=num_boxes, min_pushes=min_pushes)
+    check_generator_args(dim_room, num_boxes, min_pushes)
+    return functools.partial(generate_level, dim_room=dim_room, num_boxes=num_boxes, min_pushes=min_pushes)
 
 
 class SokobanEnv(gym.Env):
@@ -168,15 +148,15 @@ class SokobanEnv(gym.Env):
         render_mode: str | None = None,
         generator: LevelGenerator | None = None,
     ):
-        self._shape = check_config(dim_room, max_steps, obs_mode, reward_mode, render_mode, levels, generator)
+        self._shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
+                                   levels, generator)
         self.max_steps = int(max_steps)
         self.obs_mode = obs_mode
         self.reward_mode = reward_mode
         self.render_mode = render_mode
         self._pool = LevelPool(load_levels(levels), self._shape) if levels is not None else None
-        self._generator = generator
-        if levels is None and generator is None:
-            self._generator = default_generator(self._shape, num_boxes, min_pushes)
+        if levels is None:  # levels come from the generator given, or else from the procedural one
+            self._generator = generator or default_generator(self._shape, int(num_boxes), int(min_pushes))
         self._width = self._shape[1]
         self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
         self.observation_space = make_observation_space(obs_mode, self._shape)
@@ -184,25 +164,32 @@ class SokobanEnv(gym.Env):
         if obs_mode == "text":
             self.action_space = text_action_space()
             self._deltas: dict[Any, int] = {name: deltas[i] for i, name in enumerate(ACTION_NAMES)}
+            self._action_class: type = str
         else:
             self.action_space = spaces.Discrete(NUM_ACTIONS)
             self._deltas = {i: deltas[i] for i in range(NUM_ACTIONS)}
+            self._action_class = int
         self._noop = deltas[NOOP]
         self._eye = np.eye(NUM_TILES, dtype=np.uint8)
         self._viewer: HumanViewer | None = None
         self._level: CompiledLevel | None = None
+        self._fast: dict[Any, int] = {}  # step()'s fast path: the exact actions, from the first reset on
 
     # -- episode ---------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-        super().reset(seed=seed)
+        super().reset(seed=check_seed(seed))
         if options and options.get("level") is not None:
             level = options["level"]
+            if not isinstance(level, (str, Level)):
+                raise ConfigError(f"options['level'] must be XSB text or a Level, got {type(level).__name__}")
             self._level = compile_level(parse_xsb(level) if isinstance(level, str) else level, self._shape)
         elif self._pool is not None:
             self._level = self._pool.compiled[int(self.np_random.integers(len(self._pool)))]
         else:
             self._level = compile_level(self._generator(self.np_random), self._shape)
         level = self._level
+        top, left, height, width = level.window
+        self._outside = outside_cells(level.grid[top:top + height, left:left + width] == WALL)
         self._state = bytearray(level.grid.tobytes())
         self._grid = np.frombuffer(self._state, dtype=np.uint8).reshape(self._shape)
         self._dead = level.dead.tobytes()
@@ -211,6 +198,7 @@ class SokobanEnv(gym.Env):
         self._on_target = level.boxes_on_target
         self._deadlock = level.deadlock
         self._steps = 0
+        self._fast = self._deltas
         self._frame = grid_to_rgb(level.grid) if self.obs_mode == "rgb" else None
         info = {
             "boxes_on_target": self._on_target,
@@ -224,10 +212,9 @@ class SokobanEnv(gym.Env):
         return self._observe(), info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        try:
-            delta = self._deltas[action]
-            valid = True
-        except (KeyError, TypeError):
+        if action.__class__ is self._action_class and action in self._fast:
+            delta, valid = self._fast[action], True
+        else:
             delta, valid = self._decode(action)
         old = self._player
         player, box, change = step_scalar(self._state, old, delta)
@@ -255,7 +242,9 @@ class SokobanEnv(gym.Env):
         return self._observe(), reward, solved, not solved and self._steps >= self.max_steps, info
 
     def _decode(self, action: Any) -> tuple[int, bool]:
-        """Slow path of :meth:`step`: text to parse, numpy integer arrays, or an invalid action."""
+        """Slow path of :meth:`step`: text to parse, numpy integers, an invalid action, or no reset yet."""
+        if self._level is None:
+            raise ResetNeeded("call reset() before step() on SokobanEnv")
         if self.obs_mode == "text":
             if not isinstance(action, str):
                 raise InvalidActionError(
@@ -263,14 +252,7 @@ class SokobanEnv(gym.Env):
                 )
             index = parse_text_action(action)
             return (self._noop, False) if index is None else (self._deltas[ACTION_NAMES[index]], True)
-        if isinstance(action, np.ndarray) and action.size == 1 and np.issubdtype(action.dtype, np.integer):
-            key = int(action.reshape(()))
-            if key in self._deltas:
-                return self._deltas[key], True
-        raise InvalidActionError(
-            f"invalid Sokoban action {action!r}: allowed values are integers 0..{NUM_ACTIONS - 1} "
-            f"({', '.join(f'{i}={name}' for i, name in enumerate(ACTION_NAMES))})"
-        )
+        return self._deltas[action_index(action, ACTION_NAMES)], True
 
     def _observe(self) -> Any:
         if self.obs_mode == "grid":
@@ -283,17 +265,23 @@ class SokobanEnv(gym.Env):
 
     # -- structured state ------------------------------------------------------------------
     def to_xsb(self) -> str:
-        """The current position as standard XSB text (the level's own size, without padding)."""
-        return grid_to_xsb(self._grid, self._level.window)
+        """The current position as standard XSB text (the level's own size, spaces outside its walls)."""
+        if self._level is None:
+            raise ResetNeeded("call reset() before to_xsb() on SokobanEnv")
+        return blank_outside(grid_to_xsb(self._grid, self._level.window), self._outside)
 
     def current_level(self) -> Level:
         """The current position as a :class:`~.level.Level` (the level's own size)."""
-        return parse_xsb(self.to_xsb())
+        if self._level is None:
+            raise ResetNeeded("call reset() before current_level() on SokobanEnv")
+        top, left, height, width = self._level.window
+        return decode_grid(self._grid[top:top + height, left:left + width])
 
     def state_key(self) -> np.int64:
-        """An exact 64-bit key of the current position (:mod:`.keys`): equal positions of any env
-        of this room shape get equal keys; count-based bonuses read it (``count(input="state_key")``)
-        instead of hashing observations.
+        """An exact 64-bit key of the current position (:mod:`.keys`).
+
+        Equal positions of any env of this room shape get equal keys; count-based bonuses read it
+        (``count(input="state_key")``) instead of hashing observations.
         """
         if self._level is None:
             raise ResetNeeded("call reset() before state_key() on SokobanEnv")
@@ -301,6 +289,8 @@ class SokobanEnv(gym.Env):
 
     def reward_state(self) -> dict[str, np.ndarray]:
         """Privileged state for reward functions; fields, units and shapes in :attr:`reward_state_doc`."""
+        if self._level is None:
+            raise ResetNeeded("call reset() before reward_state() on SokobanEnv")
         grid = self._grid
         boxes = np.argwhere(IS_BOX_NP[grid])
         return {

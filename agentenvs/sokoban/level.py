@@ -33,7 +33,8 @@ class Level:
 
     @property
     def shape(self) -> tuple[int, int]:
-        return tuple(self.walls.shape)  # type: ignore[return-value]
+        height, width = self.walls.shape
+        return height, width
 
     @property
     def num_boxes(self) -> int:
@@ -64,8 +65,48 @@ class Level:
         return f"Level(shape={self.shape}, boxes={self.num_boxes})\n{self.to_xsb()}"
 
 
+def outside_cells(walls: np.ndarray) -> np.ndarray:
+    """Bool ``[H, W]``: the cells beyond the room's walls, which XSB writes as spaces.
+
+    They are the walls that touch no room cell (of their 8 neighbours) and join the level's border
+    through such walls; walls inside the room, however thick, are not outside.
+    """
+    height, width = walls.shape
+    room = np.pad(~walls, 1)
+    touches = np.zeros_like(walls)
+    for dr in range(3):
+        for dc in range(3):
+            touches |= room[dr:dr + height, dc:dc + width]
+    lone = (walls & ~touches).tolist()
+    outside = np.zeros_like(walls)
+    stack = [(r, c) for r in range(height) for c in range(width)
+             if lone[r][c] and (r in (0, height - 1) or c in (0, width - 1))]
+    while stack:
+        r, c = stack.pop()
+        if outside[r, c]:
+            continue
+        outside[r, c] = True
+        for nr, nc in ((r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)):
+            if 0 <= nr < height and 0 <= nc < width and lone[nr][nc] and not outside[nr, nc]:
+                stack.append((nr, nc))
+    return outside
+
+
+def blank_outside(text: str, outside: np.ndarray) -> str:
+    """XSB rows ``text`` of a whole ``[H, W]`` rectangle with the ``outside`` cells as spaces.
+
+    Trailing spaces are trimmed and rows wholly outside dropped (a blank line would end the level in
+    a collection), so the text parses back to itself.
+    """
+    raw = bytearray(text.encode())
+    cells = np.flatnonzero(outside)
+    for at in (cells + cells // outside.shape[1]).tolist():  # each row ends in a newline
+        raw[at] = 32
+    return "\n".join(line.rstrip(" ") for line in raw.decode().split("\n")).strip("\n")
+
+
 def format_xsb(walls: np.ndarray, goals: np.ndarray, boxes: np.ndarray, player: tuple[int, int]) -> str:
-    """XSB text of a position given as arrays."""
+    """XSB text of a position given as arrays, spaces outside the walls (:func:`outside_cells`)."""
     rows = []
     pr, pc = player
     for r in range(walls.shape[0]):
@@ -81,7 +122,7 @@ def format_xsb(walls: np.ndarray, goals: np.ndarray, boxes: np.ndarray, player: 
                 ch = "." if goals[r, c] else " "
             line.append(ch)
         rows.append("".join(line))
-    return "\n".join(rows)
+    return blank_outside("\n".join(rows), outside_cells(walls))
 
 
 def parse_xsb(text: str, first_line: int = 1) -> Level:
@@ -128,7 +169,8 @@ def parse_xsb(text: str, first_line: int = 1) -> Level:
     if len(players) > 1:
         (r0, c0), (r1, c1) = players[0], players[1]
         raise LevelError(
-            f"level has {len(players)} players (first at line {first_line + r0}, column {c0 + 1}); keep exactly one '@'/'+'",
+            f"level has {len(players)} players (first at line {first_line + r0}, column {c0 + 1}); "
+            "keep exactly one '@'/'+'",
             first_line + r1, c1 + 1,
         )
     n_boxes, n_goals = int(boxes.sum()), int(goals.sum())
@@ -201,15 +243,21 @@ def parse_levels(text: str) -> list[Level]:
     return [parse_xsb(body, first_line=start) for start, body in blocks]
 
 
+def _read_levels(path: Path) -> list[Level]:
+    if not path.is_file():
+        raise LevelError(f"level file {str(path)!r} does not exist "
+                         "(pass XSB text with newlines, or a path to an .xsb / Boxoban file)")
+    return parse_levels(path.read_text())
+
+
 def load_levels(source: LevelSource) -> list[Level]:
     """Levels from one XSB string, a list of XSB strings / Levels, or a path to an .xsb / Boxoban file."""
     if isinstance(source, Level):
         return [source]
-    if isinstance(source, os.PathLike) or (isinstance(source, str) and "\n" not in source and source.strip() and not set(source) <= LEVEL_CHARS):
-        path = Path(source)
-        if not path.is_file():
-            raise LevelError(f"level file {str(path)!r} does not exist (pass XSB text with newlines, or a path to an .xsb / Boxoban file)")
-        return parse_levels(path.read_text())
+    if isinstance(source, os.PathLike):
+        return _read_levels(Path(source))
+    if isinstance(source, str) and "\n" not in source and source.strip() and not set(source) <= LEVEL_CHARS:
+        return _read_levels(Path(source))
     if isinstance(source, str):
         return parse_levels(source)
     if isinstance(source, Iterable):

@@ -5,15 +5,28 @@ from typing import Any
 
 import numpy as np
 from gymnasium import spaces
+from gymnasium.error import ResetNeeded
 from pettingzoo import ParallelEnv
 
-from ..errors import ConfigError
-from .constants import IS_FREE, NOOP, NUM_ACTIONS, NUM_TILES, PLAYER_ENTERS, REWARD_MODES, flat_deltas
+from .constants import ACTION_NAMES, IS_FREE, NOOP, NUM_ACTIONS, NUM_TILES, PLAYER_ENTERS, REWARD_MODES, flat_deltas
 from .deadlock import deadlocked_after_push
 from .generator import generate_level
+from .level import Level
 from .pool import compile_level
 from .render import HumanViewer, grid_to_rgb, grid_to_xsb
 from .rules import step_scalar
+from .validation import (
+    RENDER_MODES,
+    action_index,
+    check_agents,
+    check_choice,
+    check_int,
+    check_num_boxes,
+    check_room,
+    check_seed,
+)
+
+MULTI_ACTION_NAMES = (*ACTION_NAMES, "no-op")
 
 
 def parallel_env(
@@ -28,12 +41,35 @@ def parallel_env(
     return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode)
 
 
+def widen_room(level: Level, floor_cells: int, rng: np.random.Generator) -> Level:
+    """``level`` with its room grown to ``floor_cells`` cells: inner walls next to it, drawn with ``rng``, become floor.
+
+    A generated room may be too small for every player; widening never makes a level unsolvable (every
+    move of a solution stays legal), and the room stays one connected region.
+    """
+    floor = ~level.walls
+    inner = np.zeros_like(floor)
+    inner[1:-1, 1:-1] = True
+    while floor.sum() < floor_cells:
+        near = np.zeros_like(floor)
+        near[1:] |= floor[:-1]
+        near[:-1] |= floor[1:]
+        near[:, 1:] |= floor[:, :-1]
+        near[:, :-1] |= floor[:, 1:]
+        frontier = np.flatnonzero(near & inner & ~floor)
+        floor.flat[frontier[int(rng.integers(len(frontier)))]] = True
+    if floor.sum() == (~level.walls).sum():
+        return level
+    return Level(walls=~floor, goals=level.goals, boxes=level.boxes, player=level.player)
+
+
 class SokobanMultiEnv(ParallelEnv):
     """Multi-agent Sokoban: ``num_agents`` players share one room and one team reward.
 
     ## Description
     A procedural single-player level (solvable, see :mod:`.generator`) with extra players
-    placed on free floor. Players are obstacles to each other: nobody walks into another
+    placed on free floor; a room too small for every player is widened first (:func:`widen_room`).
+    Players are obstacles to each other: nobody walks into another
     player or pushes a box into one. Moves are applied one agent at a time in the fixed
     order of ``possible_agents`` each step, so conflicts resolve deterministically (the
     first agent in that order wins a contested cell).
@@ -73,17 +109,12 @@ class SokobanMultiEnv(ParallelEnv):
 
     def __init__(self, dim_room: tuple[int, int] = (8, 8), num_boxes: int = 2, num_agents: int = 2,
                  max_steps: int = 120, render_mode: str | None = None, reward_mode: str = "sparse"):
-        if num_agents < 1:
-            raise ConfigError(f"num_agents must be >= 1, got {num_agents}")
-        if reward_mode not in REWARD_MODES:
-            raise ConfigError(f"reward_mode must be one of {tuple(REWARD_MODES)}, got {reward_mode!r}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ConfigError(f"render_mode must be None or one of {self.metadata['render_modes']}, got {render_mode!r}")
-        self._shape = (int(dim_room[0]), int(dim_room[1]))
-        if num_boxes + num_agents > (self._shape[0] - 2) * (self._shape[1] - 2) // 2:
-            raise ConfigError(f"{num_boxes} boxes and {num_agents} agents do not fit a {dim_room} room")
-        self._num_boxes = int(num_boxes)
-        self.max_steps = int(max_steps)
+        self._shape = check_room(dim_room)
+        self._num_boxes = check_num_boxes(num_boxes, self._shape)
+        num_agents = check_agents(num_agents, self._num_boxes, self._shape)
+        self.max_steps = check_int("max_steps", max_steps, 1)
+        check_choice("reward_mode", reward_mode, tuple(REWARD_MODES))
+        check_choice("render_mode", render_mode, (None, *RENDER_MODES))
         self.render_mode = render_mode
         self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
         self.possible_agents = [f"player_{i}" for i in range(num_agents)]
@@ -111,9 +142,12 @@ class SokobanMultiEnv(ParallelEnv):
 
     # -- episodes ----------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
+        seed = check_seed(seed)
         if seed is not None or not hasattr(self, "_state"):
             self._rng = np.random.default_rng(seed)
-        level = compile_level(generate_level(self._rng, self._shape, self._num_boxes), self._shape)
+        room = widen_room(generate_level(self._rng, self._shape, self._num_boxes),
+                          self._num_boxes + len(self.possible_agents), self._rng)
+        level = compile_level(room, self._shape)
         self._state = bytearray(level.grid.tobytes())
         self._dead = level.dead.tobytes()
         free = [cell for cell, tile in enumerate(self._state) if IS_FREE[tile]]
@@ -131,14 +165,15 @@ class SokobanMultiEnv(ParallelEnv):
         return self._observations(), self._infos(valid)
 
     def step(self, actions: dict[str, int]) -> tuple[dict, dict, dict, dict, dict]:
+        if not hasattr(self, "_state"):
+            raise ResetNeeded("call reset() before step() on SokobanMultiEnv")
+        moves = {agent: action_index(actions.get(agent, NOOP), MULTI_ACTION_NAMES) for agent in self.agents}
         change = 0
         valid: dict[str, bool] = {}
         for index, agent in enumerate(self.possible_agents):
             if agent not in self.agents:
                 continue
-            action = int(actions.get(agent, NOOP))
-            if not 0 <= action <= NOOP:
-                raise ConfigError(f"action of {agent} must be in 0..{NOOP} (4 = no-op), got {action}")
+            action = moves[agent]
             old = self._players[index]
             player, box, delta_goals = step_scalar(self._state, old, self._deltas[action])
             valid[agent] = action == NOOP or player != old
@@ -197,6 +232,8 @@ class SokobanMultiEnv(ParallelEnv):
 
     def state(self) -> np.ndarray:
         """The global tile grid ``uint8 [H, W]`` (all players drawn as player tiles)."""
+        if not hasattr(self, "_state"):
+            raise ResetNeeded("call reset() before state() on SokobanMultiEnv")
         return np.frombuffer(bytes(self._state), dtype=np.uint8).reshape(self._shape).copy()
 
     def render(self) -> np.ndarray | str | None:

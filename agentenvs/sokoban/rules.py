@@ -70,7 +70,9 @@ def step_scalar(state: bytearray, player: int, delta: int) -> tuple[int, int, in
     return player, -1, 0
 
 
-def step_batch(state: np.ndarray, player: np.ndarray, delta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def step_batch(
+    state: np.ndarray, player: np.ndarray, delta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Move every player of a batch of rooms at once (``state`` modified in place).
 
     Parameters

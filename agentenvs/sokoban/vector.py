@@ -9,15 +9,26 @@ from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
-from ..errors import ConfigError, InvalidActionError
-from .constants import IS_BOX_NP, IS_GOAL_NP, NOOP, NUM_ACTIONS, NUM_TILES, REWARD_MODES, WALL, flat_deltas
+from ..errors import ConfigError
+from .constants import (
+    ACTION_NAMES,
+    IS_BOX_NP,
+    IS_GOAL_NP,
+    NOOP,
+    NUM_ACTIONS,
+    NUM_TILES,
+    REWARD_MODES,
+    WALL,
+    flat_deltas,
+)
 from .deadlock import deadlocked_after_push_batch
-from .env import REWARD_STATE_DOC, check_config, default_generator, make_observation_space
+from .env import REWARD_STATE_DOC, default_generator, make_observation_space
 from .keys import zobrist_keys
-from .level import LevelSource, load_levels
+from .level import LevelSource, blank_outside, load_levels, outside_cells
 from .pool import LevelGenerator, LevelPool
 from .render import grid_to_rgb, grid_to_xsb, paint_cells_batch
 from .rules import step_batch
+from .validation import action_indices, check_config, check_int, check_seed
 
 INFO_KEYS = ("boxes_on_target", "is_success", "deadlock", "action_is_valid", "steps")
 
@@ -67,14 +78,13 @@ class SokobanVectorEnv(VectorEnv):
         generator: LevelGenerator | None = None,
         pool_size: int | None = None,
     ):
-        shape = check_config(dim_room, max_steps, obs_mode, reward_mode, render_mode, levels, generator)
+        shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
+                             levels, generator)
         if obs_mode == "text":
             raise ConfigError("the native Sokoban vector env has no text mode; use vectorization_mode='sync'")
         if render_mode == "human":
             raise ConfigError("the native Sokoban vector env renders 'rgb_array' or 'ansi', not 'human'")
-        if num_envs < 1:
-            raise ConfigError(f"num_envs must be >= 1, got {num_envs}")
-        self.num_envs = int(num_envs)
+        self.num_envs = check_int("num_envs", num_envs, 1)
         self.max_steps = int(max_steps)
         self.obs_mode = obs_mode
         self.reward_mode = reward_mode
@@ -82,12 +92,9 @@ class SokobanVectorEnv(VectorEnv):
         self._shape = shape
         self._cells = shape[0] * shape[1]
         self._fixed_pool = LevelPool(load_levels(levels), shape) if levels is not None else None
-        self._generator = generator
-        if levels is None and generator is None:
-            self._generator = default_generator(shape, num_boxes, min_pushes)
-        self._pool_size = int(pool_size) if pool_size is not None else max(64, self.num_envs)
-        if self._pool_size < 1:
-            raise ConfigError(f"pool_size must be >= 1, got {pool_size}")
+        if levels is None:  # levels come from the generator given, or else from the procedural one
+            self._generator = generator or default_generator(shape, int(num_boxes), int(min_pushes))
+        self._pool_size = check_int("pool_size", pool_size, 1) if pool_size is not None else max(64, self.num_envs)
         self._pool: LevelPool | None = self._fixed_pool
         self._pool_seed: Any = None
         self._rng = np.random.default_rng()
@@ -119,11 +126,15 @@ class SokobanVectorEnv(VectorEnv):
     # -- episodes ----------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Reset every env, or those in ``options["reset_mask"]``; ``seed`` seeds pool and level choice."""
+        seed = check_seed(seed)
+        mask = self._all
+        if options and options.get("reset_mask") is not None:
+            mask = np.asarray(options["reset_mask"], dtype=bool)
+            if mask.shape != (self.num_envs,):
+                raise ConfigError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), "
+                                  f"got {mask.shape}")
         if seed is not None or self._pool is None:
             self._seed(seed)
-        mask = self._all if not options or options.get("reset_mask") is None else np.asarray(options["reset_mask"], dtype=bool)
-        if mask.shape != (self.num_envs,):
-            raise ConfigError(f"options['reset_mask'] must be a bool array of shape ({self.num_envs},), got {mask.shape}")
         self._reset_envs(np.flatnonzero(mask))
         self._autoreset[mask] = False
         self._was_reset = True
@@ -137,10 +148,16 @@ class SokobanVectorEnv(VectorEnv):
             self._pool = LevelPool.generate(self._generator, self._pool_size, pool_seq, self._shape)
             self._pool_seed = seed
 
+    def _levels(self) -> LevelPool:
+        """The pool the levels come from (made by the first reset)."""
+        if self._pool is None:
+            raise ResetNeeded("call reset() before using the levels of SokobanVectorEnv")
+        return self._pool
+
     def _reset_envs(self, ids: np.ndarray) -> None:
         if ids.size == 0:
             return
-        pool = self._pool
+        pool = self._levels()
         picks = pool.sample(self._rng, len(ids))
         self._level_index[ids] = picks
         self._state[ids] = pool.grids[picks].reshape(len(ids), -1)
@@ -161,16 +178,7 @@ class SokobanVectorEnv(VectorEnv):
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         if not self._was_reset:
             raise ResetNeeded("call reset() before step() on SokobanVectorEnv")
-        actions = np.asarray(actions)
-        if (
-            actions.shape != (self.num_envs,)
-            or actions.dtype.kind not in "iu"
-            or (actions.size and (actions.min() < 0 or actions.max() >= NUM_ACTIONS))
-        ):
-            raise InvalidActionError(
-                f"actions must be integers in 0..{NUM_ACTIONS - 1} of shape ({self.num_envs},); "
-                f"got dtype {actions.dtype}, shape {actions.shape}, values {actions!r}"
-            )
+        actions = action_indices(actions, self.num_envs, ACTION_NAMES)
         delta = self._deltas[actions]
         resetting = self._autoreset.any()
         if resetting:
@@ -233,14 +241,19 @@ class SokobanVectorEnv(VectorEnv):
         return info
 
     def to_xsb(self) -> tuple[str, ...]:
-        """The current position of every env as XSB text (each level's own size)."""
-        grids = self._grids()
-        windows = self._pool.windows[self._level_index]
-        return tuple(grid_to_xsb(grid, tuple(window)) for grid, window in zip(grids, windows))
+        """The current position of every env as XSB text (each level's own size, spaces outside its walls)."""
+        if not self._was_reset:
+            raise ResetNeeded("call reset() before to_xsb() on SokobanVectorEnv")
+        texts = []
+        for grid, (top, left, height, width) in zip(self._grids(), self._levels().windows[self._level_index]):
+            level = grid[top:top + height, left:left + width]
+            texts.append(blank_outside(grid_to_xsb(level), outside_cells(level == WALL)))
+        return tuple(texts)
 
     def state_key(self) -> np.ndarray:
-        """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env, kept current step by step
-        from the first call on (the first call hashes the grids).
+        """``int64 [B]``: :meth:`.env.SokobanEnv.state_key` of every env.
+
+        Kept current step by step from the first call on (the first call hashes the grids).
         """
         if not self._was_reset:
             raise ResetNeeded("call reset() before state_key() on SokobanVectorEnv")
@@ -250,6 +263,8 @@ class SokobanVectorEnv(VectorEnv):
 
     def reward_state(self) -> dict[str, np.ndarray]:
         """:meth:`.env.SokobanEnv.reward_state` with a leading batch axis; box/goal lists padded with -1."""
+        if not self._was_reset:
+            raise ResetNeeded("call reset() before reward_state() on SokobanVectorEnv")
         grids = self._grids()
         width = self._shape[1]
         count = int(self._num_boxes.max())
@@ -286,3 +301,13 @@ class SokobanVectorEnv(VectorEnv):
         if self.render_mode == "rgb_array":
             return self._frames.copy() if self._frames is not None else grid_to_rgb(self._grids())
         return None
+
+    # -- pickling ----------------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_flat", None)  # a view of _state: pickle would store it as an unrelated copy
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._flat = self._state.reshape(-1)

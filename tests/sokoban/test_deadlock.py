@@ -66,7 +66,8 @@ def test_deadlock_flag_is_sticky_and_clears_on_reset():
 def test_scalar_and_batched_deadlock_tests_agree():
     rng = np.random.default_rng(0)
     batch, height, width = 500, 6, 7
-    grids = rng.choice([FLOOR, GOAL, BOX, BOX_ON_GOAL, WALL], p=[0.3, 0.15, 0.25, 0.1, 0.2], size=(batch, height, width))
+    tiles, odds = [FLOOR, GOAL, BOX, BOX_ON_GOAL, WALL], [0.3, 0.15, 0.25, 0.1, 0.2]
+    grids = rng.choice(tiles, p=odds, size=(batch, height, width))
     grids[:, [0, -1], :] = WALL
     grids[:, :, [0, -1]] = WALL
     grids = grids.astype(np.uint8)
@@ -74,6 +75,7 @@ def test_scalar_and_batched_deadlock_tests_agree():
     cells = rng.integers(1, height - 1, batch) * width + rng.integers(1, width - 1, batch)
     offsets = np.arange(batch) * height * width
     batched = deadlocked_after_push_batch(grids.reshape(-1), dead.reshape(-1), cells + offsets, width)
-    scalar = [deadlocked_after_push(bytearray(g.tobytes()), d.tobytes(), int(c), width) for g, d, c in zip(grids, dead, cells)]
+    scalar = [deadlocked_after_push(bytearray(g.tobytes()), d.tobytes(), int(c), width)
+              for g, d, c in zip(grids, dead, cells)]
     assert batched.tolist() == scalar
     assert 0 < sum(scalar) < batch

@@ -1,8 +1,10 @@
 """XSB parsing: round trips, Boxoban files, and a LevelError naming line and column for each fault."""
+import numpy as np
 import pytest
 
 from agentenvs.errors import ConfigError, LevelError
-from agentenvs.sokoban import SokobanEnv, load_levels, parse_xsb
+from agentenvs.sokoban import SokobanEnv, SokobanVectorEnv, generate_level, load_levels, parse_xsb
+from agentenvs.sokoban.level import outside_cells
 
 LEVEL = "#######\n#     #\n# .$@ #\n# *   #\n#######"
 
@@ -59,3 +61,76 @@ def test_collections_with_plain_title_lines_parse():
 
     levels = parse_levels("Level 1\n#####\n#@$.#\n#####\n\nLevel 2 (easy)\n#####\n#.$@#\n#####\n")
     assert len(levels) == 2 and levels[1].player == (1, 3)
+
+
+# The classic first level: ragged rows, spaces outside the walls on every side, an outside notch in the middle.
+CLASSIC = """\
+    #####
+    #   #
+    #$  #
+  ###  $##
+  #  $ $ #
+### # ## #   ######
+#   # ## #####  ..#
+# $  $          ..#
+##### ### #@##  ..#
+    #     #########
+    #######"""
+# A room with a ragged right side, outside cells below the walls and a one-cell goal alcove.
+RAGGED = """\
+#####
+#@  ###
+# $   #
+##. ###
+ ####"""
+
+
+@pytest.mark.parametrize("text", [CLASSIC, RAGGED])
+def test_irregular_levels_keep_their_outside_as_outside(text):
+    level = parse_xsb(text)
+    assert level.to_xsb() == text
+    assert parse_xsb(level.to_xsb()) == level
+    env = SokobanEnv(dim_room=(12, 20), levels=text)
+    env.reset(seed=0)
+    assert env.to_xsb() == text  # no wall padding and no walls filling the outside
+    assert parse_xsb(env.to_xsb()) == level
+
+
+def test_vector_env_to_xsb_keeps_the_outside():
+    venv = SokobanVectorEnv(num_envs=2, dim_room=(12, 20), levels=[CLASSIC, RAGGED])
+    venv.reset(seed=0)
+    texts = venv.to_xsb()
+    assert set(texts) <= {CLASSIC, RAGGED}
+    assert all(parse_xsb(text).to_xsb() == text for text in texts)
+
+
+def test_outside_is_what_lies_beyond_the_walls():
+    walls = parse_xsb(RAGGED).walls
+    expected = [
+        ".....XX",
+        ".......",
+        ".......",
+        ".......",
+        "X....XX",
+    ]
+    assert ["".join("X" if cell else "." for cell in row) for row in outside_cells(walls)] == expected
+
+
+def test_thick_walls_inside_the_room_stay_walls():
+    # the 3x3 block in the middle touches no floor at its centre, but it is not outside the room
+    text = "#######\n#     #\n# ### #\n# ###$#\n# ###.#\n#@    #\n#######"
+    assert parse_xsb(text).to_xsb() == text
+
+
+def test_generated_levels_parse_back_to_the_same_position():
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        level = generate_level(rng, (10, 10), 3)
+        text = level.to_xsb()
+        again = parse_xsb(text)
+        assert again.to_xsb() == text
+        assert all(line and line == line.rstrip() for line in text.split("\n"))  # no blank rows, no trailing spaces
+        # the same position, at most shifted by the rows wholly outside the room that the text drops
+        pairs = ((level.boxes, again.boxes), (level.goals, again.goals), (~level.walls, ~again.walls))
+        for level_cells, again_cells in pairs:
+            assert np.array_equal(np.argwhere(level_cells) - level.player, np.argwhere(again_cells) - again.player)

@@ -5,10 +5,22 @@ from pettingzoo.utils.conversions import parallel_to_aec
 
 from agentenvs import make_multi_agent
 from agentenvs.errors import ConfigError
-from agentenvs.sokoban.constants import LEFT, NOOP, PLAYER_ENTERS, RIGHT, UP
+from agentenvs.sokoban.constants import (
+    IS_BOX_NP,
+    LEFT,
+    NOOP,
+    PLAYER,
+    PLAYER_ENTERS,
+    PLAYER_ON_GOAL,
+    RIGHT,
+    TILE_TO_XSB,
+    UP,
+    WALL,
+)
 from agentenvs.sokoban.level import parse_xsb
 from agentenvs.sokoban.multi import SokobanMultiEnv, parallel_env
 from agentenvs.sokoban.pool import compile_level
+from agentenvs.sokoban.solver import solve
 
 
 def test_pettingzoo_api_and_seed_tests():
@@ -80,3 +92,50 @@ def test_bad_configs():
         parallel_env(num_agents=0)
     with pytest.raises(ConfigError):
         parallel_env(dim_room=(5, 5), num_boxes=4, num_agents=3)
+
+
+def _room_cells(env):
+    """Cells reachable from player_0 through anything but walls (the one room every player must share)."""
+    grid, width = env.state().ravel(), env._shape[1]
+    seen, stack = {env._players[0]}, [env._players[0]]
+    while stack:
+        cell = stack.pop()
+        for near in (cell - width, cell + width, cell - 1, cell + 1):
+            if grid[near] != WALL and near not in seen:
+                seen.add(near)
+                stack.append(near)
+    return seen
+
+
+def test_most_agents_the_room_takes():
+    # an 8x8 room takes (8 - 2) * (8 - 2) // 2 = 18 players and boxes: 16 agents besides its 2 boxes
+    with pytest.raises(ConfigError, match=r"num_agents.*16"):
+        make_multi_agent("agentenvs/Sokoban-Multi-v0", num_agents=17)
+
+
+@pytest.mark.parametrize("num_agents", [1, 2, 6, 10, 16])
+def test_every_accepted_agent_count_resets_on_every_seed(num_agents):
+    env = make_multi_agent("agentenvs/Sokoban-Multi-v0", num_agents=num_agents)
+    for seed in range(300):  # 6 agents failed on seeds 137 and 276, 10 on every seed
+        observations, _ = env.reset(seed=seed)
+        assert sorted(observations) == sorted(env.possible_agents)
+        players = env._players
+        assert len(set(players)) == num_agents
+        grid = env.state().ravel()
+        assert all(grid[cell] in (PLAYER, PLAYER_ON_GOAL) for cell in players)
+        assert int((grid == PLAYER).sum() + (grid == PLAYER_ON_GOAL).sum()) == num_agents
+        assert int(IS_BOX_NP[grid].sum()) == 2
+        assert set(players) <= _room_cells(env)  # every player stands in the room with the boxes
+        env.step({agent: NOOP for agent in env.agents})
+
+
+def test_widened_room_is_still_solvable_by_player_0():
+    """The room is widened (never narrowed) to fit the players, so the generated level's solution still works."""
+    env = make_multi_agent("agentenvs/Sokoban-Multi-v0", num_agents=16)
+    for seed in range(5):
+        env.reset(seed=seed)
+        xsb = [[TILE_TO_XSB[tile] for tile in row] for row in env.state()]
+        for cell in env._players[1:]:  # the other players removed: player 0 plays alone
+            row, col = divmod(cell, env._shape[1])
+            xsb[row][col] = "." if xsb[row][col] == "+" else " "
+        assert solve("\n".join("".join(row) for row in xsb))

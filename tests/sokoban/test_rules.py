@@ -72,7 +72,8 @@ def test_noop_delta_changes_nothing():
 
 def random_rooms(rng, batch, height, width):
     """Random walled rooms with one player each (not necessarily solvable: the rules do not care)."""
-    grids = rng.choice([FLOOR, GOAL, BOX, BOX_ON_GOAL, WALL], p=[0.4, 0.15, 0.2, 0.1, 0.15], size=(batch, height, width))
+    tiles, odds = [FLOOR, GOAL, BOX, BOX_ON_GOAL, WALL], [0.4, 0.15, 0.2, 0.1, 0.15]
+    grids = rng.choice(tiles, p=odds, size=(batch, height, width))
     grids[:, [0, -1], :] = WALL
     grids[:, :, [0, -1]] = WALL
     rows = rng.integers(1, height - 1, batch)
