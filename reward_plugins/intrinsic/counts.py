@@ -3,6 +3,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 from torch import Tensor
@@ -11,7 +13,7 @@ from ..base import TransitionBatch
 from ..errors import ShaperConfigError
 from .common import IntrinsicShaper
 from .hashing import ExactHash, SimHash, is_small_discrete
-from .table import make_count_table
+from .table import CountTableProtocol, make_count_table
 
 #: Values of the ``hash`` argument.
 HASH_KINDS = ("auto", "exact", "simhash")
@@ -47,9 +49,11 @@ class _CountShaper(IntrinsicShaper):
             raise ShaperConfigError(f"{type(self).__name__}: input='state_key' counts exact keys; hash='simhash' does not apply")
         self.hash = hash
         self.simhash_bits = int(simhash_bits)
+        #: The hash in use, ``"exact"``, ``"simhash"`` or ``"env"`` (state keys); set by ``setup``.
+        self.hash_kind: str | None = None
 
     def build(self) -> None:
-        self.table = make_count_table(self.num_envs if self.episodic else 0, self.device)
+        self.table: CountTableProtocol = make_count_table(self.num_envs if self.episodic else 0, self.device)
         kind = self.hash
         if self.input == "state_key":
             kind = "env"
@@ -60,6 +64,17 @@ class _CountShaper(IntrinsicShaper):
         if kind != "env":
             self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
                            else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
+
+    def state_config(self) -> dict[str, Any]:
+        """The table's key space: hash kind, salt, code length and (episodic tables) number of envs."""
+        config = {**super().state_config(), "hash": self.hash_kind or self.hash}
+        if self.input != "state_key":
+            config["seed"] = self.seed
+        if config["hash"] == "simhash":
+            config["simhash_bits"] = self.simhash_bits
+        if self.episodic:
+            config["num_envs"] = self.num_envs
+        return config
 
     def bonus(self, keys: Tensor, valid: Tensor | None) -> Tensor:
         """Count ``keys`` (rows where ``valid``) and return ``1 / sqrt(N)``, float32 ``[B]``."""

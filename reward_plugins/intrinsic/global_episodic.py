@@ -72,8 +72,10 @@ class GlobalEpisodicBonus(RewardShaper):
         self.episodic_bonus = make_shaper(episodic_shaper, device=self.device, **episodic_kwargs)
         self.requires = frozenset(self.global_bonus.requires | self.episodic_bonus.requires)
         self.global_rms = RunningMeanStd()
-        #: The parts of the last ``forward``, which wrappers report as ``"label/global"`` etc.
-        self.last_components: dict[str, Tensor] = {}
+
+    def components(self) -> list[str]:
+        """``["global", "episodic"]``: the two bonuses, reported as ``"label/global"`` etc."""
+        return ["global", "episodic"]
 
     def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
         self.global_bonus.setup(observation_space, action_space, num_envs)
@@ -89,7 +91,7 @@ class GlobalEpisodicBonus(RewardShaper):
             return g * e
         if self.mode == "sum":
             return g + e
-        self.global_rms.update(g if batch.valid is None else g[batch.valid.to(g.device, torch.bool)])
+        self.global_rms.update(g[self.scored_rows(batch).to(g.device)])  # the rows the children scored
         alpha = 1.0 + (g - self.global_rms.mean) / self.global_rms.std.clamp_min(1e-8)
         return e * alpha.clamp(1.0, self.max_modulation)
 

@@ -18,7 +18,7 @@ import torch
 from pandas._libs.hashtable import Int64HashTable, Int64Vector
 from torch import Tensor, nn
 
-from .table import EMPTY, episodic_keys
+from .table import EMPTY, check_saved_envs, episodic_keys
 
 
 class HostCountTable(nn.Module):
@@ -180,4 +180,5 @@ class HostCountTable(nn.Module):
         return {k: torch.from_numpy(v) for k, v in self.export().items()}
 
     def set_extra_state(self, state: dict[str, Any]) -> None:
+        check_saved_envs(state, self.num_envs)
         self._load({k: torch.as_tensor(v).cpu().numpy().astype(np.int64) for k, v in state.items()})

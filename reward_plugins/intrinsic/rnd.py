@@ -81,6 +81,13 @@ class RNDBonus(IntrinsicShaper):
     def after_build(self) -> None:
         self.optimizer = torch.optim.Adam(self.predictor.parameters(), lr=self.lr)
 
+    def state_config(self) -> dict[str, Any]:
+        """Feature width, and the number of envs when per-env intrinsic returns are kept."""
+        config = {**super().state_config(), "feature_dim": self.feature_dim}
+        if self.normalize_reward:
+            config["num_envs"] = self.num_envs
+        return config
+
     def _normalize(self, x: Any, update_rows: Tensor | slice | None = None) -> Any:
         """Normalised ``x``; first merges the rows ``update_rows`` (a mask, or ``slice(None)`` for
         all) into the running statistics when given.
@@ -98,8 +105,8 @@ class RNDBonus(IntrinsicShaper):
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
         self._check_ready()
-        x = obs_to_tensor(self.observation_space, self.next_input(batch), self.device)
         valid = self.valid(batch)
+        x = self.zero_rows(obs_to_tensor(self.observation_space, self.next_input(batch), self.device), valid)
         rows = valid if valid is not None else slice(None)
         x = self._normalize(x, update_rows=rows)
         target = self.target(x)
@@ -121,16 +128,16 @@ class RNDBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
-        if self.nothing_to_learn(batch):
+        valid = self.valid(batch)
+        if self.nothing_to_learn(batch, valid):
             return {}
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph on this batch: one step, no recomputation
             predicted, target = kept
-            valid = self.valid(batch)
             if valid is not None:
                 predicted, target = predicted[valid], target[valid]
             return {"rnd_loss": self._step((predicted - target).square().mean(dim=1))}
-        batch = self.training_rows(batch)
+        batch = self.training_rows(batch, valid)
         x = self._normalize(obs_to_tensor(self.observation_space, self.next_input(batch), self.device))
         with torch.no_grad():
             target = self.target(x)

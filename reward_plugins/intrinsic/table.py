@@ -19,11 +19,13 @@ contract and saves the same state (``export()``).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from ..errors import ShaperStateError
 
 #: Marks an empty slot; keys equal to it are moved to ``EMPTY + 1``.
 EMPTY = -(2**63)
@@ -48,7 +50,44 @@ def episodic_keys(keys: Any, episode: Any) -> Any:
     return keys * 3 + (env + 1) * _ENV_MUL + episode * _EPISODE_MUL
 
 
-def make_count_table(num_envs: int, device: torch.device) -> nn.Module:
+@runtime_checkable
+class CountTableProtocol(Protocol):
+    """What every count table offers.
+
+    :class:`CountTable` (accelerators) and :class:`~reward_plugins.intrinsic.host_table.HostCountTable`
+    (CPU) both follow it: check ``isinstance(x, CountTableProtocol)`` rather than probing for methods.
+    """
+
+    #: 0 for one global table; else the number of envs whose episodes are counted apart.
+    num_envs: int
+
+    def __len__(self) -> int:
+        """Stored keys (episodic tables include finished episodes not yet dropped)."""
+
+    def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
+        """Count the keys of the rows where ``valid``; every row's count, this batch included."""
+
+    def count(self, keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`add` on numpy arrays."""
+
+    def forget(self, done_mask: Tensor) -> None:
+        """Start a new episode for the envs where ``done_mask`` is true (episodic tables)."""
+
+    def export(self) -> dict[str, np.ndarray]:
+        """The table's state independent of slots and device (what ``state_dict`` saves)."""
+
+
+def check_saved_envs(state: dict[str, Any], num_envs: int) -> None:
+    """Refuse table state saved for another number of envs (its ``episode`` has one entry per env)."""
+    saved = len(state["episode"])
+    if saved != num_envs:
+        raise ShaperStateError(
+            f"count table cannot load state saved for another number of envs: num_envs: saved {saved}, "
+            f"this shaper {num_envs}"
+        )
+
+
+def make_count_table(num_envs: int, device: torch.device) -> CountTableProtocol:
     """The count table for ``device``: numpy and a C hash map on the CPU, tensors elsewhere."""
     if device.type == "cpu":
         from .host_table import HostCountTable
@@ -113,6 +152,11 @@ class CountTable(nn.Module):
         if rows is None:
             return counted
         return torch.zeros_like(keys).index_put_((rows,), counted)
+
+    def count(self, keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`add` on numpy arrays."""
+        counted = self.add(torch.from_numpy(keys), None if valid is None else torch.from_numpy(valid))
+        return counted.cpu().numpy()
 
     @torch.no_grad()
     def forget(self, done_mask: Tensor) -> None:
@@ -204,6 +248,7 @@ class CountTable(nn.Module):
         return {k: torch.from_numpy(v) for k, v in self.export().items()}
 
     def set_extra_state(self, state: dict[str, Any]) -> None:
+        check_saved_envs(state, self.num_envs)
         entries = {k: torch.as_tensor(v, dtype=torch.int64) for k, v in state.items()}
         self.episode = entries.pop("episode").to(self.slot_keys.device)
         self._fill(entries)

@@ -252,3 +252,12 @@ def test_exact_hash_reads_zero_stride_and_zero_dimensional_batches(shape):
     assert hasher(torch.tensor(5), "cpu").tolist() == expected.tolist()  # a bare scalar: a batch of one
     assert hasher(torch.tensor([5, 6]), "cpu")[0] == expected[0]
 
+
+def test_count_tables_follow_the_count_table_protocol():
+    from reward_plugins.intrinsic.table import CountTableProtocol, make_count_table
+
+    for kind in TABLES:
+        assert isinstance(_table(kind, num_envs=2), CountTableProtocol)
+    assert isinstance(make_count_table(0, torch.device("cpu")), CountTableProtocol)
+    assert not isinstance(torch.nn.Linear(1, 1), CountTableProtocol)
+    assert isinstance(build("count", GRID, num_envs=2).table, CountTableProtocol)
