@@ -222,7 +222,9 @@ class RewardShaper(nn.Module, ABC):
         self.last_components: dict[str, Tensor] = {}
         unknown = set(self.requires) - INPUTS
         if unknown:
-            raise TypeError(f"{type(self).__name__}.requires has unknown inputs {sorted(unknown)}; allowed: {sorted(INPUTS)}")
+            raise TypeError(
+                f"{type(self).__name__}.requires has unknown inputs {sorted(unknown)}; allowed: {sorted(INPUTS)}"
+            )
 
     def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
         """Called once by the wrapper at wrap time, with the single-env spaces.

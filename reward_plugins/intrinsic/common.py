@@ -41,8 +41,8 @@ class IntrinsicShaper(RewardShaper):
     :param precision: compute dtype of learned encoders: ``"fp32"``, ``"bf16"`` (CPU or GPU) or
         ``"fp16"`` (GPU); see :class:`~reward_plugins.intrinsic.encoders.MixedPrecision`.
     :param input: ``"obs"`` scores observations; ``"text"`` scores ``batch.text`` (the text of the
-        next observation: exact digests for counts, hashed words and character trigrams for RND). Only next-state shapers
-        (counts, RND) accept ``"text"``. ``"state_key"`` counts the env's own exact state keys
+        next observation: exact digests for counts, hashed words and character trigrams for RND).
+        Only next-state shapers (counts, RND) accept ``"text"``. ``"state_key"`` counts the env's own exact state keys
         (``env.state_key()``, e.g. Sokoban's Zobrist keys): count bonuses only, and much cheaper
         than hashing observations.
     """
@@ -102,14 +102,16 @@ class IntrinsicShaper(RewardShaper):
             )
 
     def next_input(self, batch: TransitionBatch) -> Any:
-        """The next-state input: ``batch.next_obs``, or ``batch.text`` / ``batch.state_key`` when
-        ``input`` names them.
+        """The next-state input.
+
+        ``batch.next_obs``, or ``batch.text`` / ``batch.state_key`` when ``input`` names them.
         """
         return self.field(batch, "next_obs" if self.input == "obs" else self.input)
 
     def encoder_input(self, obs: Any) -> Tensor | dict[str, Tensor]:
-        """``obs`` preprocessed for this shaper's encoders, on :attr:`device`; images already in
-        the encoders' compute dtype.
+        """``obs`` preprocessed for this shaper's encoders, on :attr:`device`.
+
+        Images already in the encoders' compute dtype.
         """
         dtype = PRECISIONS[self.precision] or torch.float32
         return obs_to_tensor(self.observation_space, obs, self.device, image_dtype=dtype)
@@ -196,9 +198,11 @@ class IntrinsicShaper(RewardShaper):
             )
 
     def fuses(self, batch_size: int) -> bool:
-        """Whether ``update`` takes one gradient step on the whole batch: then ``forward`` keeps
-        its autograd graph for ``update`` on the same batch object, which skips recomputing the
-        forward passes (the gradient is the same: no parameter changes in between).
+        """Whether ``update`` takes one gradient step on the whole batch.
+
+        Then ``forward`` keeps its autograd graph for ``update`` on the same batch object, which
+        skips recomputing the forward passes (the gradient is the same: no parameter changes in
+        between).
         """
         epochs = getattr(self, "epochs", 1)
         size = getattr(self, "minibatch_size", None)
@@ -239,8 +243,9 @@ def space_signature(space: gym.Space) -> str:
 
 
 def minibatches(n: int, size: int | None, device: torch.device) -> list[Tensor | None]:
-    """Shuffled index sets of ``size`` covering ``range(n)``; ``[None]`` (the whole batch) when
-    ``size`` is ``None`` or at least ``n``.
+    """Shuffled index sets of ``size`` covering ``range(n)``.
+
+    ``[None]`` (the whole batch) when ``size`` is ``None`` or at least ``n``.
     """
     if size is None or size >= n:
         return [None]

@@ -1,5 +1,7 @@
-"""Count bonuses ``1 / sqrt(N(s'))``: over the whole run (``count``) or within each episode
-(``episodic_count``), on exact state keys or SimHash codes (Tang et al., 2017).
+"""Count bonuses ``1 / sqrt(N(s'))``.
+
+Over the whole run (``count``) or within each episode (``episodic_count``), on exact state keys or
+SimHash codes (Tang et al., 2017).
 """
 from __future__ import annotations
 
@@ -46,7 +48,9 @@ class _CountShaper(IntrinsicShaper):
         if hash not in HASH_KINDS:
             raise ShaperConfigError(f"{type(self).__name__}: hash must be one of {HASH_KINDS}, got {hash!r}")
         if input == "state_key" and hash == "simhash":
-            raise ShaperConfigError(f"{type(self).__name__}: input='state_key' counts exact keys; hash='simhash' does not apply")
+            raise ShaperConfigError(
+                f"{type(self).__name__}: input='state_key' counts exact keys; hash='simhash' does not apply"
+            )
         self.hash = hash
         self.simhash_bits = int(simhash_bits)
         #: The hash in use, ``"exact"``, ``"simhash"`` or ``"env"`` (state keys); set by ``setup``.
@@ -86,8 +90,9 @@ class _CountShaper(IntrinsicShaper):
         return bonus if valid is None else bonus.masked_fill_(~valid, 0.0)
 
     def keys(self, batch: TransitionBatch) -> Tensor:
-        """``int64`` state keys of the next states, ``[B]``: the env's (``input="state_key"``)
-        or hashes of the next observations.
+        """``int64`` state keys of the next states, ``[B]``.
+
+        The env's (``input="state_key"``) or hashes of the next observations.
         """
         self._check_ready()
         if self.hasher is None:

@@ -1,6 +1,4 @@
-"""E3B (Henaff et al., 2022): an episodic elliptical bonus in a feature space learned by inverse
-dynamics.
-"""
+"""E3B (Henaff et al., 2022): an episodic elliptical bonus in a feature space learned by inverse dynamics."""
 from __future__ import annotations
 
 from typing import Any

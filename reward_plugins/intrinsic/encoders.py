@@ -117,8 +117,10 @@ def input_shape(space: gym.Space) -> tuple[int, ...] | dict[str, tuple[int, ...]
 
 
 def text_features(texts: Sequence[str], device: torch.device | str, buckets: int = TEXT_BUCKETS) -> Tensor:
-    """Hashed counts ``[B, buckets]`` (float32): lower-cased words in the first half of the
-    buckets, character trigrams of the raw text in the second.
+    """Hashed counts ``[B, buckets]`` (float32).
+
+    Lower-cased words in the first half of the buckets, character trigrams of the raw text in the
+    second.
 
     Words carry the meaning of prose; trigrams keep order and symbols, so "push box left" and
     "left box push" differ, and so do two Sokoban boards in XSB text (``#``, ``@``, ``$``, spaces),

@@ -1,5 +1,7 @@
-"""Global x episodic bonus combinations: "A Study of Global and Episodic Bonuses for Exploration
-in Contextual MDPs" (Henaff et al., 2023), and NGU's modulation (Badia et al., 2020).
+"""Global x episodic bonus combinations.
+
+"A Study of Global and Episodic Bonuses for Exploration in Contextual MDPs" (Henaff et al., 2023),
+and NGU's modulation (Badia et al., 2020).
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ MODES = ("product", "sum", "ngu")
 
 
 class GlobalEpisodicBonus(RewardShaper):
-    """Combines a global bonus ``g`` (e.g. ``rnd``, ``count``) and an episodic bonus ``e``
-    (e.g. ``e3b``, ``episodic_count``), both built by name from the shaper registry.
+    """Combines a global bonus ``g`` and an episodic bonus ``e``, both built by name from the registry.
+
+    For instance ``g`` = ``rnd`` or ``count`` and ``e`` = ``e3b`` or ``episodic_count``.
 
     * ``mode="product"``: ``r = g * e`` (the combination Henaff et al. found best);
     * ``mode="sum"``: ``r = g + e``;
@@ -65,7 +68,8 @@ class GlobalEpisodicBonus(RewardShaper):
         self.mode = mode
         self.max_modulation = float(max_modulation)
         episodic_kwargs = dict(episodic_kwargs or {})
-        for name, kwargs, child_seed in ((global_shaper, global_kwargs, seed), (episodic_shaper, episodic_kwargs, seed + 1)):
+        children = ((global_shaper, global_kwargs, seed), (episodic_shaper, episodic_kwargs, seed + 1))
+        for name, kwargs, child_seed in children:
             if "seed" in inspect.signature(shaper_class(name).__init__).parameters:
                 kwargs.setdefault("seed", child_seed)
         self.global_bonus = make_shaper(global_shaper, device=self.device, **global_kwargs)

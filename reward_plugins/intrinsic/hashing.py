@@ -106,8 +106,9 @@ def _hash_rows_torch(data: Tensor, salt: int) -> Tensor:
 
 
 def _hash_rows_numpy(data: np.ndarray, salt: int) -> np.ndarray:
-    """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows in numpy's uint64 (logical shifts, wrapping
-    products), in place on one padded copy; returns int64 keys equal to the torch path's.
+    """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows in numpy; int64 keys equal to the torch path's.
+
+    Works in numpy's uint64 (logical shifts, wrapping products), in place on one padded copy.
     """
     words = -(-data.shape[1] // 8)
     z = np.zeros((data.shape[0], 8 * words), dtype=np.uint8)

@@ -1,5 +1,6 @@
-"""Intrinsic Curiosity Module (Pathak et al., 2017): novelty as the error of a forward model in
-a feature space learned by inverse dynamics.
+"""Intrinsic Curiosity Module (Pathak et al., 2017).
+
+Novelty as the error of a forward model in a feature space learned by inverse dynamics.
 """
 from __future__ import annotations
 

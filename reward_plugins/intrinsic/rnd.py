@@ -1,5 +1,6 @@
-"""Random Network Distillation (Burda et al., 2019): novelty as the error of a predictor trained
-to match a fixed random network.
+"""Random Network Distillation (Burda et al., 2019).
+
+Novelty as the error of a predictor trained to match a fixed random network.
 """
 from __future__ import annotations
 
@@ -89,8 +90,10 @@ class RNDBonus(IntrinsicShaper):
         return config
 
     def _normalize(self, x: Any, update_rows: Tensor | slice | None = None) -> Any:
-        """Normalised ``x``; first merges the rows ``update_rows`` (a mask, or ``slice(None)`` for
-        all) into the running statistics when given.
+        """Normalised ``x``.
+
+        First merges the rows ``update_rows`` (a mask, or ``slice(None)`` for all) into the running
+        statistics when given.
         """
         if not self.normalize_obs:
             return x

@@ -130,8 +130,9 @@ class CountTable(nn.Module):
 
     @torch.no_grad()
     def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
-        """Count the batch's keys (only rows where ``valid``), then return every row's count,
-        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``.
+        """Count the batch's keys (only rows where ``valid``), then return every row's count.
+
+        Counts include this batch; rows that are not valid get 0. Episodic: row ``i`` is env ``i``.
         """
         keys = keys.to(self.slot_keys.device)
         if self.num_envs:
@@ -215,8 +216,10 @@ class CountTable(nn.Module):
         self._fill(entries, incoming, minimum=self.capacity)
 
     def _fill(self, entries: dict[str, Tensor], incoming: int = 0, minimum: int = 16) -> None:
-        """Make a fresh table (a power of two, at least ``minimum`` slots and four times the entries
-        with ``incoming`` more) holding ``entries``: keys, counts, and owners / episodes if episodic.
+        """Make a fresh table holding ``entries``: keys, counts, and owners / episodes if episodic.
+
+        Its size is a power of two, at least ``minimum`` slots and four times the entries with
+        ``incoming`` more.
         """
         device = self.slot_keys.device
         keys = entries["keys"].to(device)
@@ -235,8 +238,9 @@ class CountTable(nn.Module):
             self.slot_episodes[slots] = entries["episodes"].to(device)
 
     def export(self) -> dict[str, np.ndarray]:
-        """Stored keys with their counts (and owners / episodes), and the envs' episode numbers:
-        the table's state in a form independent of slots and device.
+        """Stored keys with their counts (and owners / episodes), and the envs' episode numbers.
+
+        The table's state in a form independent of slots and device.
         """
         live = self.slot_keys[:-1] != EMPTY
         state = {"keys": self.slot_keys[:-1][live], "counts": self.slot_counts[:-1][live], "episode": self.episode}

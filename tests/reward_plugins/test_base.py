@@ -21,7 +21,7 @@ def test_batch_size_device_valid_mask_and_select():
     assert sub.next_obs["grid"][:, 0].tolist() == [0, 8] and sub.valid.tolist() == [True, True]
     assert TransitionBatch(size=5).batch_size == 5
     with pytest.raises(ValueError):
-        TransitionBatch().batch_size
+        _ = TransitionBatch().batch_size
 
 
 def test_to_moves_every_tensor_including_dicts():
