@@ -13,10 +13,9 @@ OUTCOMES = ("return", "last")
 
 
 class GatedShaping(NestedShaper):
-    """G-RA: immediate rewards are banked per episode and paid only if the outcome is good enough.
-
-    Sun et al. 2025, "Stabilizing Long-term Multi-turn RL with Gated Rewards", arXiv:2508.10548:
-    the policy cannot farm the immediate rewards in episodes that fail.
+    """G-RA (Sun et al. 2025, "Stabilizing Long-term Multi-turn RL with Gated Rewards",
+    arXiv:2508.10548), per episode: immediate rewards are banked and paid only if the outcome
+    reward reaches a threshold, so the policy cannot farm them in episodes that fail.
 
     The exact rule, per env ``i`` and episode:
 
