@@ -211,8 +211,8 @@ class RewardShaper(nn.Module, ABC):
 
     #: Registry name (set by :func:`reward_plugins.registry.register_shaper`).
     name: ClassVar[str] = ""
-    #: Inputs this shaper reads, a subset of :data:`INPUTS`.
-    requires: ClassVar[frozenset[str]] = frozenset()
+    #: Inputs this shaper reads, a subset of :data:`INPUTS` (instances may narrow or widen it).
+    requires: frozenset[str] = frozenset()
 
     def __init__(self, device: torch.device | str | None = None) -> None:
         super().__init__()

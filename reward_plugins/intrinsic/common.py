@@ -95,11 +95,29 @@ class IntrinsicShaper(RewardShaper):
     def after_build(self) -> None:
         """Create what needs parameters on :attr:`device` (optimizers)."""
 
-    def _check_ready(self) -> None:
-        if self.observation_space is None:
+    def spaces(self) -> tuple[gym.Space, gym.Space]:
+        """The observation space (``TEXT_SPACE`` for ``input="text"``) and action space from ``setup``."""
+        if self.observation_space is None or self.action_space is None:
             raise ShaperConfigError(
                 f"{type(self).__name__} is not set up: call setup(observation_space, action_space, num_envs) first"
             )
+        return self.observation_space, self.action_space
+
+    @property
+    def space(self) -> gym.Space:
+        """The observation space from ``setup`` (``TEXT_SPACE`` for ``input="text"``)."""
+        return self.spaces()[0]
+
+    def _check_ready(self) -> None:
+        self.spaces()
+
+    def optimize(self, loss: Tensor) -> None:
+        """One step of :attr:`optimizer` (made in :meth:`after_build`) on ``loss``."""
+        if self.optimizer is None:
+            raise ShaperConfigError(f"{type(self).__name__} has no optimizer; set self.optimizer in after_build()")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
 
     def next_input(self, batch: TransitionBatch) -> Any:
         """The next-state input.
@@ -114,7 +132,7 @@ class IntrinsicShaper(RewardShaper):
         Images already in the encoders' compute dtype.
         """
         dtype = PRECISIONS[self.precision] or torch.float32
-        return obs_to_tensor(self.observation_space, obs, self.device, image_dtype=dtype)
+        return obs_to_tensor(self.space, obs, self.device, image_dtype=dtype)
 
     def field(self, batch: TransitionBatch, name: str) -> Any:
         """``getattr(batch, name)``, or a :class:`MissingInputError` naming the field."""

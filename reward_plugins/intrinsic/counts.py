@@ -62,12 +62,12 @@ class _CountShaper(IntrinsicShaper):
         if self.input == "state_key":
             kind = "env"
         elif kind == "auto":
-            kind = "exact" if is_small_discrete(self.observation_space) else "simhash"
+            kind = "exact" if is_small_discrete(self.space) else "simhash"
         self.hash_kind = kind
         self.hasher = None
         if kind != "env":
-            self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
-                           else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
+            self.hasher = (ExactHash(self.space, seed=self.seed) if kind == "exact"
+                           else SimHash(self.space, bits=self.simhash_bits, seed=self.seed))
 
     def state_config(self) -> dict[str, Any]:
         """The table's key space: hash kind, salt, code length and (episodic tables) number of envs."""
@@ -83,8 +83,8 @@ class _CountShaper(IntrinsicShaper):
     def bonus(self, keys: Tensor, valid: Tensor | None) -> Tensor:
         """Count ``keys`` (rows where ``valid``) and return ``1 / sqrt(N)``, float32 ``[B]``."""
         if self.device.type == "cpu":  # the numpy table (make_count_table): no tensor round trips
-            counts = self.table.count(keys.numpy(), None if valid is None else valid.numpy())
-            return torch.from_numpy(inverse_sqrt(counts))
+            counted = self.table.count(keys.numpy(), None if valid is None else valid.numpy())
+            return torch.from_numpy(inverse_sqrt(counted))
         counts = self.table.add(keys, valid=valid)
         bonus = counts.to(torch.float64).rsqrt_().to(torch.float32)
         return bonus if valid is None else bonus.masked_fill_(~valid, 0.0)

@@ -31,6 +31,8 @@ class E3BBonus(IntrinsicShaper):
     """
 
     requires = frozenset({"obs", "next_obs", "action"})
+    #: Each env's ``C^{-1}``, ``[num_envs, d, d]``.
+    cov_inverse: Tensor
 
     def __init__(
         self,
@@ -54,8 +56,9 @@ class E3BBonus(IntrinsicShaper):
         self.minibatch_size = minibatch_size
 
     def build(self) -> None:
-        self.codec = ActionCodec(self.action_space)
-        self.encoder = make_encoder(self.observation_space, self.feature_dim, self.precision)
+        space, actions = self.spaces()
+        self.codec = ActionCodec(actions)
+        self.encoder = make_encoder(space, self.feature_dim, self.precision)
         self.inverse = InverseModel(self.feature_dim, self.codec)
         eye = torch.eye(self.feature_dim) / self.ridge
         self.register_buffer("cov_inverse", eye.repeat(self.num_envs, 1, 1))
@@ -126,9 +129,7 @@ class E3BBonus(IntrinsicShaper):
 
     def _step(self, phi: Tensor, next_phi: Tensor, action: Tensor) -> float:
         loss = self.codec.inverse_loss(self.inverse(phi, next_phi), action)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.optimize(loss)
         return float(loss.detach())
 
     def extra_repr(self) -> str:

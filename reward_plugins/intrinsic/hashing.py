@@ -125,6 +125,9 @@ def _hash_rows_numpy(data: np.ndarray, salt: int) -> np.ndarray:
 class SimHash(nn.Module):
     """``k``-bit SimHash of the preprocessed observation features (see module docstring)."""
 
+    projection: Tensor
+    powers: Tensor
+
     def __init__(self, observation_space: gym.Space, bits: int = 32, seed: int = 0) -> None:
         super().__init__()
         if not 1 <= bits <= MAX_SIMHASH_BITS:

@@ -97,12 +97,12 @@ class HostCountTable(nn.Module):
                 first = first[np.unique(ids[first], return_index=True)[1]]
             owners = first if rows is None else rows[first]
         if start + count > self.capacity:
-            if self.num_envs:
+            if owners is not None:  # episodic
                 self._compact(new_keys, owners)
                 return True
             self._grow(start + count)
         self._keys[start:start + count] = new_keys
-        if self.num_envs:
+        if owners is not None:
             self._owners[start:start + count] = owners
             self._episodes[start:start + count] = self.episode[owners]
         self._used += count

@@ -57,8 +57,9 @@ class ICMBonus(IntrinsicShaper):
         self.minibatch_size = minibatch_size
 
     def build(self) -> None:
-        self.codec = ActionCodec(self.action_space)
-        self.encoder = make_encoder(self.observation_space, self.feature_dim, self.precision)
+        space, actions = self.spaces()
+        self.codec = ActionCodec(actions)
+        self.encoder = make_encoder(space, self.feature_dim, self.precision)
         self.inverse = InverseModel(self.feature_dim, self.codec)
         self.forward_model = head(self.feature_dim + self.codec.dim, self.feature_dim)
 
@@ -104,9 +105,8 @@ class ICMBonus(IntrinsicShaper):
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph on this batch: one step, no recomputation
-            if valid is not None:
-                kept, action = tuple(t[valid] for t in kept), action[valid]
-            return self._step(*kept, action)
+            phi, next_phi, predicted = kept if valid is None else (t[valid] for t in kept)
+            return self._step(phi, next_phi, predicted, action if valid is None else action[valid])
         batch = self.training_rows(batch, valid)
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
         obs, nxt = self._inputs(batch)
@@ -124,9 +124,7 @@ class ICMBonus(IntrinsicShaper):
         inverse_loss = self.codec.inverse_loss(self.inverse(phi, next_phi), action)
         forward_loss = 0.5 * (predicted - next_phi.detach()).square().sum(dim=1).mean()
         loss = (1 - self.beta) * inverse_loss + self.beta * forward_loss
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.optimize(loss)
         return {"icm_inverse_loss": float(inverse_loss.detach()), "icm_forward_loss": float(forward_loss.detach())}
 
     def extra_repr(self) -> str:

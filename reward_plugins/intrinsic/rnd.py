@@ -38,6 +38,8 @@ class RNDBonus(IntrinsicShaper):
 
     requires = frozenset({"next_obs"})
     supports_text_input = True
+    #: Per-env discounted intrinsic return ``R``, ``[num_envs]``.
+    returns: Tensor
 
     def __init__(
         self,
@@ -68,7 +70,7 @@ class RNDBonus(IntrinsicShaper):
         self.minibatch_size = minibatch_size
 
     def build(self) -> None:
-        space = self.observation_space
+        space = self.space
         self.target = make_encoder(space, self.feature_dim, self.precision).requires_grad_(False)
         self.predictor = make_encoder(space, self.feature_dim, self.precision)
         shape = input_shape(space)
@@ -98,7 +100,7 @@ class RNDBonus(IntrinsicShaper):
         if not self.normalize_obs:
             return x
         parts = x if isinstance(x, dict) else {"": x}
-        rms = self.obs_rms if isinstance(x, dict) else {"": self.obs_rms}
+        rms: Any = self.obs_rms if isinstance(x, dict) else {"": self.obs_rms}
         if update_rows is not None:
             for k, v in parts.items():
                 rms[k].update(v[update_rows])
@@ -109,7 +111,7 @@ class RNDBonus(IntrinsicShaper):
     def forward(self, batch: TransitionBatch) -> Tensor:
         self._check_ready()
         valid = self.valid(batch)
-        x = self.zero_rows(obs_to_tensor(self.observation_space, self.next_input(batch), self.device), valid)
+        x = self.zero_rows(obs_to_tensor(self.space, self.next_input(batch), self.device), valid)
         rows = valid if valid is not None else slice(None)
         x = self._normalize(x, update_rows=rows)
         target = self.target(x)
@@ -141,7 +143,7 @@ class RNDBonus(IntrinsicShaper):
                 predicted, target = predicted[valid], target[valid]
             return {"rnd_loss": self._step((predicted - target).square().mean(dim=1))}
         batch = self.training_rows(batch, valid)
-        x = self._normalize(obs_to_tensor(self.observation_space, self.next_input(batch), self.device))
+        x = self._normalize(obs_to_tensor(self.space, self.next_input(batch), self.device))
         with torch.no_grad():
             target = self.target(x)
         losses = []
@@ -157,9 +159,7 @@ class RNDBonus(IntrinsicShaper):
             loss = (error * keep).sum() / keep.sum().clamp_min(1.0)
         else:
             loss = error.mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.optimize(loss)
         return float(loss.detach())
 
     def extra_repr(self) -> str:

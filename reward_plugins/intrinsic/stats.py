@@ -13,6 +13,10 @@ class RunningMeanStd(nn.Module):
     rows seen, up to float32 rounding.
     """
 
+    mean: Tensor
+    var: Tensor
+    count: Tensor
+
     def __init__(self, shape: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(shape))

@@ -43,6 +43,7 @@ def episodic_keys(keys: Any, episode: Any) -> Any:
     Works on numpy arrays and tensors alike (both wrap around on overflow), so the CPU table of
     :mod:`~reward_plugins.intrinsic.host_table` and this one store the same keys.
     """
+    env: Any
     if isinstance(keys, np.ndarray):
         env = np.arange(keys.shape[0], dtype=np.int64)
     else:
@@ -102,6 +103,13 @@ class CountTable(nn.Module):
     :param num_envs: 0 for one global table; else the number of envs whose episodes are kept apart.
     :param capacity: initial number of slots (a power of two; grows by doubling).
     """
+
+    slot_keys: Tensor
+    slot_counts: Tensor
+    used: Tensor
+    episode: Tensor
+    slot_owners: Tensor
+    slot_episodes: Tensor
 
     def __init__(self, num_envs: int = 0, capacity: int = 1 << 12) -> None:
         super().__init__()
