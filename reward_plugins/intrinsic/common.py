@@ -203,7 +203,7 @@ class IntrinsicShaper(RewardShaper):
         self._check_ready()
         saved = state_dict.get(prefix + EXTRA_STATE)
         if not isinstance(saved, Mapping) or "config" not in saved:
-            return  # state saved before configurations were (nothing to compare)
+            return  # saved before shapers saved their configuration: nothing to compare
         current = self.state_config()
         differ = [f"{k}: saved {saved['config'].get(k)!r}, this shaper {current.get(k)!r}"
                   for k in dict.fromkeys([*saved["config"], *current]) if saved["config"].get(k) != current.get(k)]
