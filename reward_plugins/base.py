@@ -8,13 +8,15 @@ inputs works.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 import gymnasium as gym
 import torch
 from torch import Tensor, nn
+
+from .errors import ShaperDeviceError
 
 #: Every input a shaper may declare.
 #: obs / next_obs: observation before / after the step, [B, ...] (a dict of such for Dict spaces);
@@ -33,6 +35,46 @@ INPUTS: frozenset[str] = frozenset(
 def default_device() -> torch.device:
     """``cuda`` when a GPU is present, else ``cpu``."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def available_devices() -> list[str]:
+    """The devices shapers can run on here: ``cpu``, each CUDA GPU, and ``mps`` when present."""
+    devices = ["cpu"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return devices + (["mps"] if torch.backends.mps.is_available() else [])
+
+
+def resolve_device(device: torch.device | str | None) -> torch.device:
+    """``device`` as a ``torch.device`` that exists on this machine (``None``: :func:`default_device`).
+
+    Checked when a shaper is built, so a run asking for a GPU it lacks stops there with a
+    :class:`ShaperDeviceError` instead of failing (or silently running elsewhere) at the first step.
+    """
+    if device is None:
+        return default_device()
+    here = f"available here: {', '.join(available_devices())}"
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ShaperDeviceError(
+            f"{str(device)!r} is not a device; use 'cpu', 'cuda', 'cuda:N' or 'mps' ({here})"
+        ) from None
+    if resolved.type == "cuda":
+        gpus = torch.cuda.device_count()
+        if gpus == 0:
+            raise ShaperDeviceError(
+                f"device {str(resolved)!r} asked for, but this machine has no CUDA GPU ({here}); pass device='cpu', "
+                "or None to use a GPU only when one is present"
+            )
+        if resolved.index is not None and resolved.index >= gpus:
+            raise ShaperDeviceError(
+                f"device {str(resolved)!r} asked for, but this machine has {gpus} CUDA GPU(s) ({here})"
+            )
+    elif resolved.type == "mps":
+        if not torch.backends.mps.is_available():
+            raise ShaperDeviceError(f"device 'mps' asked for, but this machine has no MPS (Apple GPU) backend ({here})")
+    elif resolved.type != "cpu":
+        raise ShaperDeviceError(f"shapers run on cpu, cuda or mps devices, not {str(resolved)!r} ({here})")
+    return resolved
 
 
 def _move(value: Any, device: torch.device) -> Any:
@@ -129,6 +171,32 @@ class TransitionBatch:
         return replace(self, **{f.name: _move(getattr(self, f.name), device) for f in fields(self)})
 
 
+def _float_tensors(value: Any) -> list[Tensor]:
+    if isinstance(value, Tensor):
+        return [value] if value.is_floating_point() or value.is_complex() else []
+    if isinstance(value, Mapping):
+        return [t for v in value.values() for t in _float_tensors(v)]
+    return []
+
+
+def finite_rows(batch: TransitionBatch, fields: Iterable[str] | None = None) -> Tensor:
+    """``[B]`` bool tensor: true on rows whose float inputs are all finite (no NaN or inf).
+
+    Reads the inputs named in ``fields`` (default: every input; shapers pass their
+    :attr:`~RewardShaper.requires`); integer, bool and text inputs are always finite. Stateful
+    shapers treat the other rows as rows that are not transitions: reward 0, and no statistic,
+    count, weight or per-env state touched, so one bad observation costs one step, not the run.
+    Costs one reduction per float input when every row is finite.
+    """
+    names = INPUTS if fields is None else fields
+    ok = torch.ones(batch.batch_size, dtype=torch.bool, device=batch.device)
+    for name in sorted(names):
+        for x in _float_tensors(getattr(batch, name)):
+            if not bool(torch.isfinite(x.sum())):  # a NaN or inf anywhere makes the sum non-finite
+                ok &= torch.isfinite(x).reshape(x.shape[0], -1).all(dim=1).to(ok.device)
+    return ok
+
+
 class RewardShaper(nn.Module, ABC):
     """A reward function over batches of transitions, as a ``torch.nn.Module``.
 
@@ -143,15 +211,20 @@ class RewardShaper(nn.Module, ABC):
 
     #: Registry name (set by :func:`reward_plugins.registry.register_shaper`).
     name: ClassVar[str] = ""
-    #: Inputs this shaper reads, a subset of :data:`INPUTS`.
-    requires: ClassVar[frozenset[str]] = frozenset()
+    #: Inputs this shaper reads, a subset of :data:`INPUTS` (instances may narrow or widen it).
+    requires: frozenset[str] = frozenset()
 
     def __init__(self, device: torch.device | str | None = None) -> None:
         super().__init__()
-        self.device = torch.device(device) if device is not None else default_device()
+        self.device = resolve_device(device)
+        #: After each ``forward`` of a shaper made of parts: part name -> its ``[B]`` rewards
+        #: (see :meth:`components`); empty for other shapers.
+        self.last_components: dict[str, Tensor] = {}
         unknown = set(self.requires) - INPUTS
         if unknown:
-            raise TypeError(f"{type(self).__name__}.requires has unknown inputs {sorted(unknown)}; allowed: {sorted(INPUTS)}")
+            raise TypeError(
+                f"{type(self).__name__}.requires has unknown inputs {sorted(unknown)}; allowed: {sorted(INPUTS)}"
+            )
 
     def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
         """Called once by the wrapper at wrap time, with the single-env spaces.
@@ -174,6 +247,44 @@ class RewardShaper(nn.Module, ABC):
         every ``update_every`` steps, before ``reset``.
         """
         return {}
+
+    def scored_rows(self, batch: TransitionBatch) -> Tensor:
+        """The rows to score: ``[B]`` bool on the batch's device.
+
+        True where the row is a transition (``batch.valid``) and every input this shaper reads is
+        finite (:func:`finite_rows`). Stateful shapers score 0 elsewhere and learn, count and keep
+        per-env state from these rows only.
+        """
+        rows = finite_rows(batch, self.requires)
+        return rows if batch.valid is None else rows & batch.valid.to(rows.device, torch.bool)
+
+    def components(self) -> list[str]:
+        """Names of the reward terms this shaper reports: its own name (or class name) by default.
+
+        A shaper made of parts (:class:`~reward_plugins.compose.WeightedSum`,
+        ``global_episodic``) returns its parts' names instead, and after each ``forward`` holds
+        their ``[B]`` rewards under those names in :attr:`last_components`; wrappers report them
+        as ``"<label>/<part>"``.
+        """
+        return [self.name or type(self).__name__]
+
+    def check_state(self, state_dict: Mapping[str, Any], prefix: str) -> None:
+        """Refuse saved state this shaper cannot resume from.
+
+        Raises :class:`~reward_plugins.errors.ShaperStateError` when the entries of ``state_dict``
+        under ``prefix`` were saved by a shaper configured so differently that loading them would
+        give wrong rewards. The default checks nothing.
+        """
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True, assign: bool = False) -> Any:
+        """``nn.Module.load_state_dict``, after :meth:`check_state` of every shaper inside.
+
+        The checks all run before anything is copied, so a refused load changes nothing.
+        """
+        for path, module in self.named_modules():
+            if isinstance(module, RewardShaper):
+                module.check_state(state_dict, f"{path}." if path else "")
+        return super().load_state_dict(state_dict, strict=strict, assign=assign)
 
     def extra_repr(self) -> str:
         return f"device={self.device}"

@@ -31,3 +31,16 @@ class ShaperConfigError(RewardPluginError, ValueError):
 
 class MissingDependencyError(RewardPluginError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class ShaperDeviceError(ShaperConfigError):
+    """A shaper was given a device string torch cannot parse, or one this machine does not have."""
+
+
+class ShaperStateError(RewardPluginError, ValueError):
+    """Saved shaper state was made by a shaper configured differently.
+
+    Another seed, input, hash, number of envs, observation space or feature width: loading it
+    would silently give wrong rewards. The message names each differing field with its saved and
+    current value.
+    """

@@ -50,7 +50,10 @@ class WeightedSum(NestedShaper):
             labels.append(label)
         self.labels = labels
         self.steps = 0
-        self.last_components: dict[str, Tensor] = {}
+
+    def components(self) -> list[str]:
+        """The children's labels (registry names, numbered when repeated)."""
+        return list(self.labels)
 
     def forward(self, batch: TransitionBatch) -> Tensor:
         outputs = self.child_outputs(batch)

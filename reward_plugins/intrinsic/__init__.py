@@ -1,5 +1,7 @@
-"""Intrinsic-motivation shapers, batched in torch: count (exact and SimHash), episodic count,
-RND, ICM, E3B, and global x episodic combinations (product, sum, NGU).
+"""Intrinsic-motivation shapers, batched in torch.
+
+Count (exact and SimHash), episodic count, RND, ICM, E3B, and global x episodic combinations
+(product, sum, NGU).
 
 Registered names: ``count``, ``episodic_count``, ``rnd``, ``icm``, ``e3b``, ``global_episodic``.
 Observations of any space are embedded by :mod:`reward_plugins.intrinsic.encoders`.

@@ -1,8 +1,11 @@
-"""What every intrinsic shaper shares: spaces from ``setup``, seeded construction, input choice,
-and optimizer state inside ``state_dict``.
+"""What every intrinsic shaper shares.
+
+Spaces from ``setup``, seeded construction, input choice, the rows it may score and learn from,
+and optimizer state and configuration inside ``state_dict``.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import gymnasium as gym
@@ -10,12 +13,14 @@ import torch
 from torch import Tensor
 
 from ..base import RewardShaper, TransitionBatch
-from ..errors import MissingInputError, ShaperConfigError
+from ..errors import MissingInputError, ShaperConfigError, ShaperStateError
 from .encoders import PRECISIONS, TEXT_SPACE, check_precision, obs_to_tensor
 
 #: Values of the ``input`` argument: observations, the env's text (``batch.text``), or the env's
 #: exact state keys (``batch.state_key``, count bonuses only).
 INPUT_SOURCES = ("obs", "text", "state_key")
+#: The ``state_dict`` key of a module's ``get_extra_state()`` (after the module's prefix), as torch names it.
+EXTRA_STATE = "_extra_state"
 
 
 class IntrinsicShaper(RewardShaper):
@@ -23,16 +28,21 @@ class IntrinsicShaper(RewardShaper):
 
     Subclasses build their networks and state in :meth:`build` (called by :meth:`setup` under a
     fixed seed, so two shapers with the same ``seed`` start identical) and may set
-    ``self.optimizer``, whose state then travels inside ``state_dict()``. Call ``setup`` before
-    ``load_state_dict``.
+    ``self.optimizer``, whose state then travels inside ``state_dict()``, as does
+    :meth:`state_config`: ``load_state_dict`` refuses state saved under another configuration.
+    Call ``setup`` before ``load_state_dict``.
+
+    Rows that are not transitions, and rows with NaN or inf in an input the shaper reads, are
+    scored 0 and leave every statistic, count, weight and per-env state untouched
+    (:meth:`valid`, :meth:`zero_rows`).
 
     :param device: where to compute; ``None`` picks ``cuda`` when present.
     :param seed: seeds network initialisation and the random projections / hashes.
     :param precision: compute dtype of learned encoders: ``"fp32"``, ``"bf16"`` (CPU or GPU) or
         ``"fp16"`` (GPU); see :class:`~reward_plugins.intrinsic.encoders.MixedPrecision`.
     :param input: ``"obs"`` scores observations; ``"text"`` scores ``batch.text`` (the text of the
-        next observation: exact digests for counts, hashed words and character trigrams for RND). Only next-state shapers
-        (counts, RND) accept ``"text"``. ``"state_key"`` counts the env's own exact state keys
+        next observation: exact digests for counts, hashed words and character trigrams for RND).
+        Only next-state shapers (counts, RND) accept ``"text"``. ``"state_key"`` counts the env's own exact state keys
         (``env.state_key()``, e.g. Sokoban's Zobrist keys): count bonuses only, and much cheaper
         than hashing observations.
     """
@@ -85,24 +95,44 @@ class IntrinsicShaper(RewardShaper):
     def after_build(self) -> None:
         """Create what needs parameters on :attr:`device` (optimizers)."""
 
-    def _check_ready(self) -> None:
-        if self.observation_space is None:
+    def spaces(self) -> tuple[gym.Space, gym.Space]:
+        """The observation space (``TEXT_SPACE`` for ``input="text"``) and action space from ``setup``."""
+        if self.observation_space is None or self.action_space is None:
             raise ShaperConfigError(
                 f"{type(self).__name__} is not set up: call setup(observation_space, action_space, num_envs) first"
             )
+        return self.observation_space, self.action_space
+
+    @property
+    def space(self) -> gym.Space:
+        """The observation space from ``setup`` (``TEXT_SPACE`` for ``input="text"``)."""
+        return self.spaces()[0]
+
+    def _check_ready(self) -> None:
+        self.spaces()
+
+    def optimize(self, loss: Tensor) -> None:
+        """One step of :attr:`optimizer` (made in :meth:`after_build`) on ``loss``."""
+        if self.optimizer is None:
+            raise ShaperConfigError(f"{type(self).__name__} has no optimizer; set self.optimizer in after_build()")
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
 
     def next_input(self, batch: TransitionBatch) -> Any:
-        """The next-state input: ``batch.next_obs``, or ``batch.text`` / ``batch.state_key`` when
-        ``input`` names them.
+        """The next-state input.
+
+        ``batch.next_obs``, or ``batch.text`` / ``batch.state_key`` when ``input`` names them.
         """
         return self.field(batch, "next_obs" if self.input == "obs" else self.input)
 
     def encoder_input(self, obs: Any) -> Tensor | dict[str, Tensor]:
-        """``obs`` preprocessed for this shaper's encoders, on :attr:`device`; images already in
-        the encoders' compute dtype.
+        """``obs`` preprocessed for this shaper's encoders, on :attr:`device`.
+
+        Images already in the encoders' compute dtype.
         """
         dtype = PRECISIONS[self.precision] or torch.float32
-        return obs_to_tensor(self.observation_space, obs, self.device, image_dtype=dtype)
+        return obs_to_tensor(self.space, obs, self.device, image_dtype=dtype)
 
     def field(self, batch: TransitionBatch, name: str) -> Any:
         """``getattr(batch, name)``, or a :class:`MissingInputError` naming the field."""
@@ -120,30 +150,77 @@ class IntrinsicShaper(RewardShaper):
             )
 
     def valid(self, batch: TransitionBatch) -> Tensor | None:
-        """``batch.valid`` on :attr:`device`, or ``None`` when every row is a real transition.
+        """The rows to score and learn from, ``[B]`` bool on :attr:`device`, or ``None`` for all.
 
-        Rows that are not transitions (see :class:`TransitionBatch`) get reward 0 and leave
-        statistics, counts and per-env state untouched.
+        A row counts when it is a transition (``batch.valid``, see :class:`TransitionBatch`) and
+        every float input this shaper reads is finite (:meth:`~reward_plugins.base.RewardShaper.scored_rows`).
+        Other rows get reward 0 and leave statistics, counts, weights and per-env state untouched.
         """
-        return None if batch.valid is None else batch.valid.to(self.device, torch.bool)
+        rows = self.scored_rows(batch)
+        return None if bool(rows.all()) else rows.to(self.device)
 
-    def nothing_to_learn(self, batch: TransitionBatch) -> bool:
-        """True when no row of ``batch`` is a transition: ``update`` then returns ``{}`` without
-        a step (Adam would still move the weights on its momentum).
+    @staticmethod
+    def zero_rows(x: Any, rows: Tensor | None) -> Any:
+        """Network input ``x`` (a tensor or dict of them) with the rows not in ``rows`` set to 0.
+
+        NaN or inf then never reach a network: ``0 * nan`` would poison the gradients of the rows kept.
         """
-        if batch.valid is None or bool(batch.valid.any()):
+        if rows is None:
+            return x
+        if isinstance(x, Mapping):
+            return {k: IntrinsicShaper.zero_rows(v, rows) for k, v in x.items()}
+        keep = rows.reshape(-1, *([1] * (x.dim() - 1)))
+        return torch.where(keep, x, torch.zeros((), dtype=x.dtype, device=x.device))
+
+    def nothing_to_learn(self, batch: TransitionBatch, rows: Tensor | None) -> bool:
+        """True when ``rows`` (from :meth:`valid`) is empty.
+
+        ``update`` then returns ``{}`` without a step (Adam would still move the weights on its momentum).
+        """
+        if rows is None or bool(rows.any()):
             return False
         self.kept_for(batch)  # release what forward kept
         return True
 
-    def training_rows(self, batch: TransitionBatch) -> TransitionBatch:
-        """The batch without its non-transition rows, for ``update``."""
-        return batch if batch.valid is None else batch.select(batch.valid.to(torch.bool))
+    @staticmethod
+    def training_rows(batch: TransitionBatch, rows: Tensor | None) -> TransitionBatch:
+        """The batch reduced to ``rows`` (from :meth:`valid`), for ``update``."""
+        return batch if rows is None else batch.select(rows)
+
+    def state_config(self) -> dict[str, Any]:
+        """What defines this shaper's saved state, field by field.
+
+        Loading state saved under other values would give wrong rewards, so ``state_dict`` saves
+        these and ``load_state_dict`` compares them. Subclasses add their own fields.
+        """
+        config: dict[str, Any] = {"shaper": type(self).__name__, "input": self.input}
+        # env keys do not depend on the observation space
+        if self.input != "state_key" and self.observation_space is not None:
+            config["observation"] = space_signature(self.observation_space)
+        return config
+
+    def check_state(self, state_dict: Mapping[str, Any], prefix: str) -> None:
+        self._check_ready()
+        saved = state_dict.get(prefix + EXTRA_STATE)
+        if not isinstance(saved, Mapping) or "config" not in saved:
+            return  # saved before shapers saved their configuration: nothing to compare
+        current = self.state_config()
+        differ = [f"{k}: saved {saved['config'].get(k)!r}, this shaper {current.get(k)!r}"
+                  for k in dict.fromkeys([*saved["config"], *current]) if saved["config"].get(k) != current.get(k)]
+        if differ:
+            where = f" (at {prefix[:-1]!r})" if prefix else ""
+            raise ShaperStateError(
+                f"{type(self).__name__}{where} cannot load state saved by a shaper configured differently: "
+                f"{'; '.join(differ)}. Build it with the saved configuration to resume, or start without "
+                "the saved state."
+            )
 
     def fuses(self, batch_size: int) -> bool:
-        """Whether ``update`` takes one gradient step on the whole batch: then ``forward`` keeps
-        its autograd graph for ``update`` on the same batch object, which skips recomputing the
-        forward passes (the gradient is the same: no parameter changes in between).
+        """Whether ``update`` takes one gradient step on the whole batch.
+
+        Then ``forward`` keeps its autograd graph for ``update`` on the same batch object, which
+        skips recomputing the forward passes (the gradient is the same: no parameter changes in
+        between).
         """
         epochs = getattr(self, "epochs", 1)
         size = getattr(self, "minibatch_size", None)
@@ -159,7 +236,8 @@ class IntrinsicShaper(RewardShaper):
         return kept[1] if kept is not None and kept[0] is batch else None
 
     def get_extra_state(self) -> Any:
-        return {"optimizer": self.optimizer.state_dict() if self.optimizer is not None else None}
+        return {"optimizer": self.optimizer.state_dict() if self.optimizer is not None else None,
+                "config": self.state_config()}
 
     def set_extra_state(self, state: Any) -> None:
         if self.optimizer is not None and state.get("optimizer") is not None:
@@ -169,9 +247,23 @@ class IntrinsicShaper(RewardShaper):
         return f"device={self.device}, seed={self.seed}, input={self.input!r}, precision={self.precision!r}"
 
 
+def space_signature(space: gym.Space) -> str:
+    """The parts of ``space`` that shape encoders, statistics and hashed bytes, as text."""
+    if isinstance(space, gym.spaces.Dict):
+        return "Dict(" + ", ".join(f"{k}: {space_signature(s)}" for k, s in space.spaces.items()) + ")"
+    if isinstance(space, gym.spaces.Discrete):
+        return f"Discrete({int(space.n)}, start={int(space.start)})"
+    if isinstance(space, gym.spaces.MultiDiscrete):
+        return f"MultiDiscrete({space.nvec.tolist()})"
+    if isinstance(space, gym.spaces.Text):
+        return "Text"
+    return f"{type(space).__name__}({tuple(space.shape or ())}, {space.dtype})"
+
+
 def minibatches(n: int, size: int | None, device: torch.device) -> list[Tensor | None]:
-    """Shuffled index sets of ``size`` covering ``range(n)``; ``[None]`` (the whole batch) when
-    ``size`` is ``None`` or at least ``n``.
+    """Shuffled index sets of ``size`` covering ``range(n)``.
+
+    ``[None]`` (the whole batch) when ``size`` is ``None`` or at least ``n``.
     """
     if size is None or size >= n:
         return [None]

@@ -1,7 +1,11 @@
-"""Count bonuses ``1 / sqrt(N(s'))``: over the whole run (``count``) or within each episode
-(``episodic_count``), on exact state keys or SimHash codes (Tang et al., 2017).
+"""Count bonuses ``1 / sqrt(N(s'))``.
+
+Over the whole run (``count``) or within each episode (``episodic_count``), on exact state keys or
+SimHash codes (Tang et al., 2017).
 """
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import torch
@@ -11,7 +15,7 @@ from ..base import TransitionBatch
 from ..errors import ShaperConfigError
 from .common import IntrinsicShaper
 from .hashing import ExactHash, SimHash, is_small_discrete
-from .table import make_count_table
+from .table import CountTableProtocol, make_count_table
 
 #: Values of the ``hash`` argument.
 HASH_KINDS = ("auto", "exact", "simhash")
@@ -44,35 +48,51 @@ class _CountShaper(IntrinsicShaper):
         if hash not in HASH_KINDS:
             raise ShaperConfigError(f"{type(self).__name__}: hash must be one of {HASH_KINDS}, got {hash!r}")
         if input == "state_key" and hash == "simhash":
-            raise ShaperConfigError(f"{type(self).__name__}: input='state_key' counts exact keys; hash='simhash' does not apply")
+            raise ShaperConfigError(
+                f"{type(self).__name__}: input='state_key' counts exact keys; hash='simhash' does not apply"
+            )
         self.hash = hash
         self.simhash_bits = int(simhash_bits)
+        #: The hash in use, ``"exact"``, ``"simhash"`` or ``"env"`` (state keys); set by ``setup``.
+        self.hash_kind: str | None = None
 
     def build(self) -> None:
-        self.table = make_count_table(self.num_envs if self.episodic else 0, self.device)
+        self.table: CountTableProtocol = make_count_table(self.num_envs if self.episodic else 0, self.device)
         kind = self.hash
         if self.input == "state_key":
             kind = "env"
         elif kind == "auto":
-            kind = "exact" if is_small_discrete(self.observation_space) else "simhash"
+            kind = "exact" if is_small_discrete(self.space) else "simhash"
         self.hash_kind = kind
         self.hasher = None
         if kind != "env":
-            self.hasher = (ExactHash(self.observation_space, seed=self.seed) if kind == "exact"
-                           else SimHash(self.observation_space, bits=self.simhash_bits, seed=self.seed))
+            self.hasher = (ExactHash(self.space, seed=self.seed) if kind == "exact"
+                           else SimHash(self.space, bits=self.simhash_bits, seed=self.seed))
+
+    def state_config(self) -> dict[str, Any]:
+        """The table's key space: hash kind, salt, code length and (episodic tables) number of envs."""
+        config = {**super().state_config(), "hash": self.hash_kind or self.hash}
+        if self.input != "state_key":
+            config["seed"] = self.seed
+        if config["hash"] == "simhash":
+            config["simhash_bits"] = self.simhash_bits
+        if self.episodic:
+            config["num_envs"] = self.num_envs
+        return config
 
     def bonus(self, keys: Tensor, valid: Tensor | None) -> Tensor:
         """Count ``keys`` (rows where ``valid``) and return ``1 / sqrt(N)``, float32 ``[B]``."""
         if self.device.type == "cpu":  # the numpy table (make_count_table): no tensor round trips
-            counts = self.table.count(keys.numpy(), None if valid is None else valid.numpy())
-            return torch.from_numpy(inverse_sqrt(counts))
+            counted = self.table.count(keys.numpy(), None if valid is None else valid.numpy())
+            return torch.from_numpy(inverse_sqrt(counted))
         counts = self.table.add(keys, valid=valid)
         bonus = counts.to(torch.float64).rsqrt_().to(torch.float32)
         return bonus if valid is None else bonus.masked_fill_(~valid, 0.0)
 
     def keys(self, batch: TransitionBatch) -> Tensor:
-        """``int64`` state keys of the next states, ``[B]``: the env's (``input="state_key"``)
-        or hashes of the next observations.
+        """``int64`` state keys of the next states, ``[B]``.
+
+        The env's (``input="state_key"``) or hashes of the next observations.
         """
         self._check_ready()
         if self.hasher is None:

@@ -33,18 +33,19 @@ class ActionCodec:
         elif isinstance(action_space, gym.spaces.MultiDiscrete):
             self.nvec = action_space.nvec.reshape(-1)
             self.start = np.asarray(getattr(action_space, "start", np.zeros_like(action_space.nvec))).reshape(-1)
-        elif isinstance(action_space, (gym.spaces.Box, gym.spaces.MultiBinary)):
-            self.nvec = None
-            self.start = None
+        elif isinstance(action_space, (gym.spaces.Box, gym.spaces.MultiBinary)):  # no discrete parts
+            self.nvec = np.zeros(0, dtype=np.int64)
+            self.start = np.zeros(0, dtype=np.int64)
         else:
             raise ShaperConfigError(
                 f"ICM / E3B need a Discrete, MultiDiscrete, MultiBinary or Box action space, got {action_space!r}"
             )
-        self.dim = int(self.nvec.sum()) if self.nvec is not None else int(np.prod(action_space.shape))
+        self.dim = int(self.nvec.sum()) if self.discrete else int(np.prod(action_space.shape or ()))
 
     @property
     def discrete(self) -> bool:
-        return self.nvec is not None
+        """Whether actions are indices (Discrete, MultiDiscrete) rather than vectors."""
+        return self.nvec.size > 0
 
     def _indices(self, action: Tensor) -> Tensor:
         idx = action.long().reshape(action.shape[0], -1)
@@ -66,7 +67,7 @@ class ActionCodec:
             return F.mse_loss(prediction, action.reshape(action.shape[0], -1).float())
         idx = self._indices(action)
         logits = torch.split(prediction, [int(n) for n in self.nvec], dim=1)
-        return sum(F.cross_entropy(lg, idx[:, j]) for j, lg in enumerate(logits)) / len(logits)
+        return torch.stack([F.cross_entropy(lg, idx[:, j]) for j, lg in enumerate(logits)]).sum() / len(logits)
 
     def accuracy(self, prediction: Tensor, action: Tensor) -> float:
         """Fraction of discrete action parts predicted exactly (NaN for continuous spaces)."""

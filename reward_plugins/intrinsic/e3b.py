@@ -1,14 +1,14 @@
-"""E3B (Henaff et al., 2022): an episodic elliptical bonus in a feature space learned by inverse
-dynamics.
-"""
+"""E3B (Henaff et al., 2022): an episodic elliptical bonus in a feature space learned by inverse dynamics."""
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from ..base import TransitionBatch
 from ..errors import ShaperConfigError
-from .common import IntrinsicShaper, as_float_reward, minibatches, take
+from .common import IntrinsicShaper, as_float_reward, minibatches, space_signature, take
 from .dynamics import ActionCodec, InverseModel, encode_pair
 from .encoders import batch_size_of, make_encoder
 
@@ -31,6 +31,8 @@ class E3BBonus(IntrinsicShaper):
     """
 
     requires = frozenset({"obs", "next_obs", "action"})
+    #: Each env's ``C^{-1}``, ``[num_envs, d, d]``.
+    cov_inverse: Tensor
 
     def __init__(
         self,
@@ -54,14 +56,20 @@ class E3BBonus(IntrinsicShaper):
         self.minibatch_size = minibatch_size
 
     def build(self) -> None:
-        self.codec = ActionCodec(self.action_space)
-        self.encoder = make_encoder(self.observation_space, self.feature_dim, self.precision)
+        space, actions = self.spaces()
+        self.codec = ActionCodec(actions)
+        self.encoder = make_encoder(space, self.feature_dim, self.precision)
         self.inverse = InverseModel(self.feature_dim, self.codec)
         eye = torch.eye(self.feature_dim) / self.ridge
         self.register_buffer("cov_inverse", eye.repeat(self.num_envs, 1, 1))
 
     def after_build(self) -> None:
         self.optimizer = torch.optim.Adam(self.parameters(), lr=self.lr)
+
+    def state_config(self) -> dict[str, Any]:
+        """Feature width, action space and number of envs (they size the networks and ``cov_inverse``)."""
+        return {**super().state_config(), "feature_dim": self.feature_dim, "num_envs": self.num_envs,
+                "action": space_signature(self.action_space) if self.action_space is not None else None}
 
     @torch.no_grad()
     def embed(self, batch: TransitionBatch) -> Tensor:
@@ -71,7 +79,8 @@ class E3BBonus(IntrinsicShaper):
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
         self._check_ready()
-        nxt = self.encoder_input(self.next_input(batch))
+        valid = self.valid(batch)
+        nxt = self.zero_rows(self.encoder_input(self.next_input(batch)), valid)
         self.check_envs(batch_size_of(nxt))
         if self.fuses(batch_size_of(nxt)):
             with torch.enable_grad():
@@ -82,7 +91,6 @@ class E3BBonus(IntrinsicShaper):
             phi = self.encoder(nxt)
         u = torch.bmm(self.cov_inverse, phi.unsqueeze(2)).squeeze(2)
         bonus = (phi * u).sum(dim=1)
-        valid = self.valid(batch)
         scale = (1.0 + bonus).rsqrt()
         if valid is not None:
             scale = scale * valid
@@ -98,17 +106,17 @@ class E3BBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
-        if self.nothing_to_learn(batch):
+        valid = self.valid(batch)
+        if self.nothing_to_learn(batch, valid):
             return {}
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph of phi(s') on this batch: encode only s
-            valid = self.valid(batch)
-            batch = self.training_rows(batch)
+            batch = self.training_rows(batch, valid)
             next_phi = kept if valid is None else kept[valid]
             phi = self.encoder(self.encoder_input(self.field(batch, "obs")))
             action = torch.as_tensor(self.field(batch, "action"), device=self.device)
             return {"e3b_inverse_loss": self._step(phi, next_phi, action)}
-        batch = self.training_rows(batch)
+        batch = self.training_rows(batch, valid)
         obs = self.encoder_input(self.field(batch, "obs"))
         nxt = self.encoder_input(self.next_input(batch))
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
@@ -121,9 +129,7 @@ class E3BBonus(IntrinsicShaper):
 
     def _step(self, phi: Tensor, next_phi: Tensor, action: Tensor) -> float:
         loss = self.codec.inverse_loss(self.inverse(phi, next_phi), action)
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.optimize(loss)
         return float(loss.detach())
 
     def extra_repr(self) -> str:

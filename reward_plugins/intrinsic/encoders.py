@@ -117,8 +117,10 @@ def input_shape(space: gym.Space) -> tuple[int, ...] | dict[str, tuple[int, ...]
 
 
 def text_features(texts: Sequence[str], device: torch.device | str, buckets: int = TEXT_BUCKETS) -> Tensor:
-    """Hashed counts ``[B, buckets]`` (float32): lower-cased words in the first half of the
-    buckets, character trigrams of the raw text in the second.
+    """Hashed counts ``[B, buckets]`` (float32).
+
+    Lower-cased words in the first half of the buckets, character trigrams of the raw text in the
+    second.
 
     Words carry the meaning of prose; trigrams keep order and symbols, so "push box left" and
     "left box push" differ, and so do two Sokoban boards in XSB text (``#``, ``@``, ``$``, spaces),
@@ -185,8 +187,8 @@ def obs_to_tensor(space: gym.Space, obs: Any, device: torch.device | str,
             return (x.float() / _scale(space)).unsqueeze(1)
         if layout in ("hwc", "chw"):  # images, channels-last in memory as NatureCNN wants them
             x = x.permute(0, 3, 1, 2) if layout == "hwc" else x
-            layout = torch.channels_last if channels_last else torch.contiguous_format
-            return x.to(image_dtype, memory_format=layout).div_(_scale(space))
+            memory = torch.channels_last if channels_last else torch.contiguous_format
+            return x.to(image_dtype, memory_format=memory).div_(_scale(space))
         return x.reshape(x.shape[0], -1).float()
     input_shape(space)  # raises the unsupported-space error
     raise AssertionError("unreachable")
@@ -308,10 +310,11 @@ def make_encoder(observation_space: gym.Space, feature_dim: int, precision: str 
     for module in encoder.modules():
         if isinstance(module, (nn.Linear, nn.Conv2d)):
             nn.init.orthogonal_(module.weight, gain=float(np.sqrt(2)))
-            nn.init.zeros_(module.bias)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)
     for module in encoder.modules():
         if isinstance(module, NatureCNN):
-            module.to(memory_format=torch.channels_last)  # .to(device) and load_state_dict keep it
+            module.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # .to(device) keeps it
     dtype = PRECISIONS[precision]
     return encoder if dtype is None else MixedPrecision(encoder, dtype)
 
@@ -324,7 +327,7 @@ def _build(observation_space: gym.Space, feature_dim: int) -> nn.Module:
         if isinstance(observation_space, gym.spaces.Box) and _is_image(observation_space):
             return NatureCNN(shape, feature_dim)  # type: ignore[arg-type]
         return GridEncoder(shape, feature_dim)  # type: ignore[arg-type]
-    return _mlp(int(np.prod(shape)), feature_dim)
+    return _mlp(int(np.prod(shape)), feature_dim)  # type: ignore[arg-type]  # not a Dict space: a tuple
 
 
 def batch_size_of(x: Tensor | Mapping[str, Tensor]) -> int:

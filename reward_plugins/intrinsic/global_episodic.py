@@ -1,5 +1,7 @@
-"""Global x episodic bonus combinations: "A Study of Global and Episodic Bonuses for Exploration
-in Contextual MDPs" (Henaff et al., 2023), and NGU's modulation (Badia et al., 2020).
+"""Global x episodic bonus combinations.
+
+"A Study of Global and Episodic Bonuses for Exploration in Contextual MDPs" (Henaff et al., 2023),
+and NGU's modulation (Badia et al., 2020).
 """
 from __future__ import annotations
 
@@ -20,8 +22,9 @@ MODES = ("product", "sum", "ngu")
 
 
 class GlobalEpisodicBonus(RewardShaper):
-    """Combines a global bonus ``g`` (e.g. ``rnd``, ``count``) and an episodic bonus ``e``
-    (e.g. ``e3b``, ``episodic_count``), both built by name from the shaper registry.
+    """Combines a global bonus ``g`` and an episodic bonus ``e``, both built by name from the registry.
+
+    For instance ``g`` = ``rnd`` or ``count`` and ``e`` = ``e3b`` or ``episodic_count``.
 
     * ``mode="product"``: ``r = g * e`` (the combination Henaff et al. found best);
     * ``mode="sum"``: ``r = g + e``;
@@ -65,15 +68,18 @@ class GlobalEpisodicBonus(RewardShaper):
         self.mode = mode
         self.max_modulation = float(max_modulation)
         episodic_kwargs = dict(episodic_kwargs or {})
-        for name, kwargs, child_seed in ((global_shaper, global_kwargs, seed), (episodic_shaper, episodic_kwargs, seed + 1)):
+        children = ((global_shaper, global_kwargs, seed), (episodic_shaper, episodic_kwargs, seed + 1))
+        for name, kwargs, child_seed in children:
             if "seed" in inspect.signature(shaper_class(name).__init__).parameters:
                 kwargs.setdefault("seed", child_seed)
         self.global_bonus = make_shaper(global_shaper, device=self.device, **global_kwargs)
         self.episodic_bonus = make_shaper(episodic_shaper, device=self.device, **episodic_kwargs)
         self.requires = frozenset(self.global_bonus.requires | self.episodic_bonus.requires)
         self.global_rms = RunningMeanStd()
-        #: The parts of the last ``forward``, which wrappers report as ``"label/global"`` etc.
-        self.last_components: dict[str, Tensor] = {}
+
+    def components(self) -> list[str]:
+        """``["global", "episodic"]``: the two bonuses, reported as ``"label/global"`` etc."""
+        return ["global", "episodic"]
 
     def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
         self.global_bonus.setup(observation_space, action_space, num_envs)
@@ -89,7 +95,7 @@ class GlobalEpisodicBonus(RewardShaper):
             return g * e
         if self.mode == "sum":
             return g + e
-        self.global_rms.update(g if batch.valid is None else g[batch.valid.to(g.device, torch.bool)])
+        self.global_rms.update(g[self.scored_rows(batch).to(g.device)])  # the rows the children scored
         alpha = 1.0 + (g - self.global_rms.mean) / self.global_rms.std.clamp_min(1e-8)
         return e * alpha.clamp(1.0, self.max_modulation)
 

@@ -57,9 +57,13 @@ def observation_bytes(space: gym.Space, obs: Any, device: torch.device | str) ->
         digests = b"".join(hashlib.blake2b(str(t).encode(), digest_size=8).digest() for t in obs)
         return torch.frombuffer(bytearray(digests), dtype=torch.uint8).reshape(-1, 8).to(device)
     x = as_tensor(obs, device)
+    if x.dim() == 0:  # the observation of one env in a scalar space (Discrete): a batch of one
+        x = x.reshape(1)
     if x.dtype == torch.bool:
         x = x.to(torch.uint8)
     x = x.reshape(x.shape[0], -1).contiguous()
+    if x.stride(-1) != 1:  # size-1 axes pass as contiguous with any stride (0 from broadcast single-env batches)
+        x = x.clone(memory_format=torch.contiguous_format)
     return x if x.dtype == torch.uint8 else x.view(torch.uint8)
 
 
@@ -102,8 +106,9 @@ def _hash_rows_torch(data: Tensor, salt: int) -> Tensor:
 
 
 def _hash_rows_numpy(data: np.ndarray, salt: int) -> np.ndarray:
-    """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows in numpy's uint64 (logical shifts, wrapping
-    products), in place on one padded copy; returns int64 keys equal to the torch path's.
+    """:class:`ExactHash` of ``[B, nbytes]`` uint8 rows in numpy; int64 keys equal to the torch path's.
+
+    Works in numpy's uint64 (logical shifts, wrapping products), in place on one padded copy.
     """
     words = -(-data.shape[1] // 8)
     z = np.zeros((data.shape[0], 8 * words), dtype=np.uint8)
@@ -119,6 +124,9 @@ def _hash_rows_numpy(data: np.ndarray, salt: int) -> np.ndarray:
 
 class SimHash(nn.Module):
     """``k``-bit SimHash of the preprocessed observation features (see module docstring)."""
+
+    projection: Tensor
+    powers: Tensor
 
     def __init__(self, observation_space: gym.Space, bits: int = 32, seed: int = 0) -> None:
         super().__init__()

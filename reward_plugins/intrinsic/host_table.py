@@ -1,5 +1,6 @@
-"""Visit counts of ``int64`` keys on the CPU: a C hash map from keys to dense ids plus numpy
-arrays of per-id counts.
+"""Visit counts of ``int64`` keys on the CPU.
+
+A C hash map from keys to dense ids, plus numpy arrays of per-id counts.
 
 :class:`~reward_plugins.intrinsic.table.CountTable` keeps its table in tensors so that it
 stays on an accelerator; on the CPU the dozens of small tensor ops it issues per batch cost
@@ -18,7 +19,7 @@ import torch
 from pandas._libs.hashtable import Int64HashTable, Int64Vector
 from torch import Tensor, nn
 
-from .table import EMPTY, episodic_keys
+from .table import EMPTY, check_saved_envs, episodic_keys
 
 
 class HostCountTable(nn.Module):
@@ -55,8 +56,9 @@ class HostCountTable(nn.Module):
 
     @torch.no_grad()
     def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
-        """Count the batch's keys (only rows where ``valid``), then return every row's count,
-        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``.
+        """Count the batch's keys (only rows where ``valid``), then return every row's count.
+
+        Counts include this batch; rows that are not valid get 0. Episodic: row ``i`` is env ``i``.
         """
         valid_np = None if valid is None else valid.detach().cpu().numpy()
         return torch.from_numpy(self.count(keys.detach().cpu().numpy(), valid_np))
@@ -83,8 +85,9 @@ class HostCountTable(nn.Module):
         return counted
 
     def _register(self, new_keys: np.ndarray, ids: np.ndarray, rows: np.ndarray | None) -> bool:
-        """Store the keys the hash map just gave ids ``_used ...``; whether the table was rebuilt
-        (episodic tables that are full drop finished episodes first, which renumbers every key).
+        """Store the keys the hash map just gave ids ``_used ...``; return whether the table was rebuilt.
+
+        Episodic tables that are full drop finished episodes first, which renumbers every key.
         """
         start, count = self._used, new_keys.size
         owners = None
@@ -94,12 +97,12 @@ class HostCountTable(nn.Module):
                 first = first[np.unique(ids[first], return_index=True)[1]]
             owners = first if rows is None else rows[first]
         if start + count > self.capacity:
-            if self.num_envs:
+            if owners is not None:  # episodic
                 self._compact(new_keys, owners)
                 return True
             self._grow(start + count)
         self._keys[start:start + count] = new_keys
-        if self.num_envs:
+        if owners is not None:
             self._owners[start:start + count] = owners
             self._episodes[start:start + count] = self.episode[owners]
         self._used += count
@@ -116,15 +119,18 @@ class HostCountTable(nn.Module):
             setattr(self, name, grown)
 
     def _compact(self, new_keys: np.ndarray, owners: np.ndarray) -> None:
-        """Episodic table full: keep the live episodes' entries plus ``new_keys`` (count 0, owned
-        by ``owners``), growing only if those fill more than half of it.
+        """Episodic table full.
+
+        Keep the live episodes' entries plus ``new_keys`` (count 0, owned by ``owners``), growing
+        only if those fill more than half of it.
         """
         new = {"keys": new_keys, "counts": np.zeros(new_keys.size, dtype=np.int64), "owners": owners,
                "episodes": self.episode[owners]}
         self._rebuild(0, new)
 
     def _rebuild(self, incoming: int = 0, new: dict[str, np.ndarray] | None = None) -> None:
-        """Drop finished episodes (episodic tables), add ``new`` entries, and leave room for
+        """Drop finished episodes (episodic tables), add ``new`` entries, leave room for ``incoming``.
+
         ``incoming`` more keys: the table holds at most half its capacity afterwards.
         """
         state = self.export()
@@ -164,8 +170,10 @@ class HostCountTable(nn.Module):
         self.episode = np.asarray(state["episode"], dtype=np.int64).copy()
 
     def __getstate__(self) -> dict[str, Any]:
-        """Pickling and deepcopy (vector-env workers, recorded wrapper arguments) skip the hash
-        map, which cannot be pickled; ``__setstate__`` rebuilds it from the stored keys.
+        """Pickle and deepcopy without the hash map, which cannot be pickled.
+
+        Vector-env workers and recorded wrapper arguments copy tables; ``__setstate__`` rebuilds
+        the map from the stored keys.
         """
         state = self.__dict__.copy()
         del state["_ids"]
@@ -180,4 +188,5 @@ class HostCountTable(nn.Module):
         return {k: torch.from_numpy(v) for k, v in self.export().items()}
 
     def set_extra_state(self, state: dict[str, Any]) -> None:
+        check_saved_envs(state, self.num_envs)
         self._load({k: torch.as_tensor(v).cpu().numpy().astype(np.int64) for k, v in state.items()})

@@ -1,13 +1,16 @@
-"""Intrinsic Curiosity Module (Pathak et al., 2017): novelty as the error of a forward model in
-a feature space learned by inverse dynamics.
+"""Intrinsic Curiosity Module (Pathak et al., 2017).
+
+Novelty as the error of a forward model in a feature space learned by inverse dynamics.
 """
 from __future__ import annotations
+
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from ..base import TransitionBatch
-from .common import IntrinsicShaper, as_float_reward, minibatches, take
+from .common import IntrinsicShaper, as_float_reward, minibatches, space_signature, take
 from .dynamics import ActionCodec, InverseModel, encode_pair, head
 from .encoders import batch_size_of, make_encoder
 
@@ -54,13 +57,19 @@ class ICMBonus(IntrinsicShaper):
         self.minibatch_size = minibatch_size
 
     def build(self) -> None:
-        self.codec = ActionCodec(self.action_space)
-        self.encoder = make_encoder(self.observation_space, self.feature_dim, self.precision)
+        space, actions = self.spaces()
+        self.codec = ActionCodec(actions)
+        self.encoder = make_encoder(space, self.feature_dim, self.precision)
         self.inverse = InverseModel(self.feature_dim, self.codec)
         self.forward_model = head(self.feature_dim + self.codec.dim, self.feature_dim)
 
     def after_build(self) -> None:
         self.optimizer = torch.optim.Adam(self.parameters(), lr=self.lr)
+
+    def state_config(self) -> dict[str, Any]:
+        """Feature width and action space (they size the networks)."""
+        return {**super().state_config(), "feature_dim": self.feature_dim,
+                "action": space_signature(self.action_space) if self.action_space is not None else None}
 
     def _inputs(self, batch: TransitionBatch) -> tuple[Tensor | dict[str, Tensor], Tensor | dict[str, Tensor]]:
         return (self.encoder_input(self.field(batch, "obs")),
@@ -73,8 +82,9 @@ class ICMBonus(IntrinsicShaper):
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
         self._check_ready()
-        obs, nxt = self._inputs(batch)
-        code = self.codec.encode(self.field(batch, "action"), self.device)
+        valid = self.valid(batch)
+        obs, nxt = (self.zero_rows(x, valid) for x in self._inputs(batch))
+        code = self.zero_rows(self.codec.encode(self.field(batch, "action"), self.device), valid)
         if self.fuses(batch_size_of(obs)):
             with torch.enable_grad():
                 phi, next_phi = encode_pair(self.encoder, obs, nxt)
@@ -85,20 +95,19 @@ class ICMBonus(IntrinsicShaper):
             phi, next_phi = encode_pair(self.encoder, obs, nxt)
             predicted = self.predict_next(phi, code)
         error = (predicted - next_phi).square().sum(dim=1)
-        return as_float_reward(0.5 * self.eta * error, self.valid(batch))
+        return as_float_reward(0.5 * self.eta * error, valid)
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
-        if self.nothing_to_learn(batch):
+        valid = self.valid(batch)
+        if self.nothing_to_learn(batch, valid):
             return {}
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph on this batch: one step, no recomputation
-            valid = self.valid(batch)
-            if valid is not None:
-                kept, action = tuple(t[valid] for t in kept), action[valid]
-            return self._step(*kept, action)
-        batch = self.training_rows(batch)
+            phi, next_phi, predicted = kept if valid is None else (t[valid] for t in kept)
+            return self._step(phi, next_phi, predicted, action if valid is None else action[valid])
+        batch = self.training_rows(batch, valid)
         action = torch.as_tensor(self.field(batch, "action"), device=self.device)
         obs, nxt = self._inputs(batch)
         stats: list[dict[str, float]] = []
@@ -115,9 +124,7 @@ class ICMBonus(IntrinsicShaper):
         inverse_loss = self.codec.inverse_loss(self.inverse(phi, next_phi), action)
         forward_loss = 0.5 * (predicted - next_phi.detach()).square().sum(dim=1).mean()
         loss = (1 - self.beta) * inverse_loss + self.beta * forward_loss
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.optimize(loss)
         return {"icm_inverse_loss": float(inverse_loss.detach()), "icm_forward_loss": float(forward_loss.detach())}
 
     def extra_repr(self) -> str:

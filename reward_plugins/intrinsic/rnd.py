@@ -1,5 +1,6 @@
-"""Random Network Distillation (Burda et al., 2019): novelty as the error of a predictor trained
-to match a fixed random network.
+"""Random Network Distillation (Burda et al., 2019).
+
+Novelty as the error of a predictor trained to match a fixed random network.
 """
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class RNDBonus(IntrinsicShaper):
 
     requires = frozenset({"next_obs"})
     supports_text_input = True
+    #: Per-env discounted intrinsic return ``R``, ``[num_envs]``.
+    returns: Tensor
 
     def __init__(
         self,
@@ -67,7 +70,7 @@ class RNDBonus(IntrinsicShaper):
         self.minibatch_size = minibatch_size
 
     def build(self) -> None:
-        space = self.observation_space
+        space = self.space
         self.target = make_encoder(space, self.feature_dim, self.precision).requires_grad_(False)
         self.predictor = make_encoder(space, self.feature_dim, self.precision)
         shape = input_shape(space)
@@ -81,14 +84,23 @@ class RNDBonus(IntrinsicShaper):
     def after_build(self) -> None:
         self.optimizer = torch.optim.Adam(self.predictor.parameters(), lr=self.lr)
 
+    def state_config(self) -> dict[str, Any]:
+        """Feature width, and the number of envs when per-env intrinsic returns are kept."""
+        config = {**super().state_config(), "feature_dim": self.feature_dim}
+        if self.normalize_reward:
+            config["num_envs"] = self.num_envs
+        return config
+
     def _normalize(self, x: Any, update_rows: Tensor | slice | None = None) -> Any:
-        """Normalised ``x``; first merges the rows ``update_rows`` (a mask, or ``slice(None)`` for
-        all) into the running statistics when given.
+        """Normalised ``x``.
+
+        First merges the rows ``update_rows`` (a mask, or ``slice(None)`` for all) into the running
+        statistics when given.
         """
         if not self.normalize_obs:
             return x
         parts = x if isinstance(x, dict) else {"": x}
-        rms = self.obs_rms if isinstance(x, dict) else {"": self.obs_rms}
+        rms: Any = self.obs_rms if isinstance(x, dict) else {"": self.obs_rms}
         if update_rows is not None:
             for k, v in parts.items():
                 rms[k].update(v[update_rows])
@@ -98,8 +110,8 @@ class RNDBonus(IntrinsicShaper):
     @torch.no_grad()
     def forward(self, batch: TransitionBatch) -> Tensor:
         self._check_ready()
-        x = obs_to_tensor(self.observation_space, self.next_input(batch), self.device)
         valid = self.valid(batch)
+        x = self.zero_rows(obs_to_tensor(self.space, self.next_input(batch), self.device), valid)
         rows = valid if valid is not None else slice(None)
         x = self._normalize(x, update_rows=rows)
         target = self.target(x)
@@ -121,17 +133,17 @@ class RNDBonus(IntrinsicShaper):
 
     def update(self, batch: TransitionBatch) -> dict[str, float]:
         self._check_ready()
-        if self.nothing_to_learn(batch):
+        valid = self.valid(batch)
+        if self.nothing_to_learn(batch, valid):
             return {}
         kept = self.kept_for(batch)
         if kept is not None:  # forward's graph on this batch: one step, no recomputation
             predicted, target = kept
-            valid = self.valid(batch)
             if valid is not None:
                 predicted, target = predicted[valid], target[valid]
             return {"rnd_loss": self._step((predicted - target).square().mean(dim=1))}
-        batch = self.training_rows(batch)
-        x = self._normalize(obs_to_tensor(self.observation_space, self.next_input(batch), self.device))
+        batch = self.training_rows(batch, valid)
+        x = self._normalize(obs_to_tensor(self.space, self.next_input(batch), self.device))
         with torch.no_grad():
             target = self.target(x)
         losses = []
@@ -147,9 +159,7 @@ class RNDBonus(IntrinsicShaper):
             loss = (error * keep).sum() / keep.sum().clamp_min(1.0)
         else:
             loss = error.mean()
-        self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        self.optimizer.step()
+        self.optimize(loss)
         return float(loss.detach())
 
     def extra_repr(self) -> str:

@@ -13,6 +13,10 @@ class RunningMeanStd(nn.Module):
     rows seen, up to float32 rounding.
     """
 
+    mean: Tensor
+    var: Tensor
+    count: Tensor
+
     def __init__(self, shape: tuple[int, ...] = ()) -> None:
         super().__init__()
         self.register_buffer("mean", torch.zeros(shape))
@@ -51,8 +55,10 @@ class RunningMeanStd(nn.Module):
 
 
 class _ItemOrder:
-    """How the elements of one row of a batch lie in memory: in the items' logical order
-    (contiguous batches) or channels-last (``[N, C, H, W]`` images stored as NHWC).
+    """How the elements of one row of a batch lie in memory.
+
+    In the items' logical order (contiguous batches) or channels-last (``[N, C, H, W]`` images
+    stored as NHWC).
     """
 
     def __init__(self, channels_last: bool) -> None:
@@ -78,9 +84,9 @@ class _ItemOrder:
 
 
 def _as_rows(x: Tensor) -> tuple[Tensor, _ItemOrder]:
-    """``x`` (``[N, *shape]``) as a ``[N, D]`` view without copying when its layout allows:
-    reductions over the batch axis run several times faster on it than on a channels-last 4D
-    tensor.
+    """``x`` (``[N, *shape]``) as a ``[N, D]`` view without copying when its layout allows.
+
+    Reductions over the batch axis run several times faster on it than on a channels-last 4D tensor.
     """
     channels_last = x.dim() == 4 and not x.is_contiguous() and x.is_contiguous(memory_format=torch.channels_last)
     if channels_last:

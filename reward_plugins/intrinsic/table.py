@@ -19,11 +19,13 @@ contract and saves the same state (``export()``).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from ..errors import ShaperStateError
 
 #: Marks an empty slot; keys equal to it are moved to ``EMPTY + 1``.
 EMPTY = -(2**63)
@@ -41,6 +43,7 @@ def episodic_keys(keys: Any, episode: Any) -> Any:
     Works on numpy arrays and tensors alike (both wrap around on overflow), so the CPU table of
     :mod:`~reward_plugins.intrinsic.host_table` and this one store the same keys.
     """
+    env: Any
     if isinstance(keys, np.ndarray):
         env = np.arange(keys.shape[0], dtype=np.int64)
     else:
@@ -48,7 +51,44 @@ def episodic_keys(keys: Any, episode: Any) -> Any:
     return keys * 3 + (env + 1) * _ENV_MUL + episode * _EPISODE_MUL
 
 
-def make_count_table(num_envs: int, device: torch.device) -> nn.Module:
+@runtime_checkable
+class CountTableProtocol(Protocol):
+    """What every count table offers.
+
+    :class:`CountTable` (accelerators) and :class:`~reward_plugins.intrinsic.host_table.HostCountTable`
+    (CPU) both follow it: check ``isinstance(x, CountTableProtocol)`` rather than probing for methods.
+    """
+
+    #: 0 for one global table; else the number of envs whose episodes are counted apart.
+    num_envs: int
+
+    def __len__(self) -> int:
+        """Stored keys (episodic tables include finished episodes not yet dropped)."""
+
+    def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
+        """Count the keys of the rows where ``valid``; every row's count, this batch included."""
+
+    def count(self, keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`add` on numpy arrays."""
+
+    def forget(self, done_mask: Tensor) -> None:
+        """Start a new episode for the envs where ``done_mask`` is true (episodic tables)."""
+
+    def export(self) -> dict[str, np.ndarray]:
+        """The table's state independent of slots and device (what ``state_dict`` saves)."""
+
+
+def check_saved_envs(state: dict[str, Any], num_envs: int) -> None:
+    """Refuse table state saved for another number of envs (its ``episode`` has one entry per env)."""
+    saved = len(state["episode"])
+    if saved != num_envs:
+        raise ShaperStateError(
+            f"count table cannot load state saved for another number of envs: num_envs: saved {saved}, "
+            f"this shaper {num_envs}"
+        )
+
+
+def make_count_table(num_envs: int, device: torch.device) -> CountTableProtocol:
     """The count table for ``device``: numpy and a C hash map on the CPU, tensors elsewhere."""
     if device.type == "cpu":
         from .host_table import HostCountTable
@@ -63,6 +103,13 @@ class CountTable(nn.Module):
     :param num_envs: 0 for one global table; else the number of envs whose episodes are kept apart.
     :param capacity: initial number of slots (a power of two; grows by doubling).
     """
+
+    slot_keys: Tensor
+    slot_counts: Tensor
+    used: Tensor
+    episode: Tensor
+    slot_owners: Tensor
+    slot_episodes: Tensor
 
     def __init__(self, num_envs: int = 0, capacity: int = 1 << 12) -> None:
         super().__init__()
@@ -91,8 +138,9 @@ class CountTable(nn.Module):
 
     @torch.no_grad()
     def add(self, keys: Tensor, valid: Tensor | None = None) -> Tensor:
-        """Count the batch's keys (only rows where ``valid``), then return every row's count,
-        this batch included (0 on rows that are not valid). Episodic: row ``i`` is env ``i``.
+        """Count the batch's keys (only rows where ``valid``), then return every row's count.
+
+        Counts include this batch; rows that are not valid get 0. Episodic: row ``i`` is env ``i``.
         """
         keys = keys.to(self.slot_keys.device)
         if self.num_envs:
@@ -113,6 +161,11 @@ class CountTable(nn.Module):
         if rows is None:
             return counted
         return torch.zeros_like(keys).index_put_((rows,), counted)
+
+    def count(self, keys: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:
+        """:meth:`add` on numpy arrays."""
+        counted = self.add(torch.from_numpy(keys), None if valid is None else torch.from_numpy(valid))
+        return counted.cpu().numpy()
 
     @torch.no_grad()
     def forget(self, done_mask: Tensor) -> None:
@@ -171,8 +224,10 @@ class CountTable(nn.Module):
         self._fill(entries, incoming, minimum=self.capacity)
 
     def _fill(self, entries: dict[str, Tensor], incoming: int = 0, minimum: int = 16) -> None:
-        """Make a fresh table (a power of two, at least ``minimum`` slots and four times the entries
-        with ``incoming`` more) holding ``entries``: keys, counts, and owners / episodes if episodic.
+        """Make a fresh table holding ``entries``: keys, counts, and owners / episodes if episodic.
+
+        Its size is a power of two, at least ``minimum`` slots and four times the entries with
+        ``incoming`` more.
         """
         device = self.slot_keys.device
         keys = entries["keys"].to(device)
@@ -191,8 +246,9 @@ class CountTable(nn.Module):
             self.slot_episodes[slots] = entries["episodes"].to(device)
 
     def export(self) -> dict[str, np.ndarray]:
-        """Stored keys with their counts (and owners / episodes), and the envs' episode numbers:
-        the table's state in a form independent of slots and device.
+        """Stored keys with their counts (and owners / episodes), and the envs' episode numbers.
+
+        The table's state in a form independent of slots and device.
         """
         live = self.slot_keys[:-1] != EMPTY
         state = {"keys": self.slot_keys[:-1][live], "counts": self.slot_counts[:-1][live], "episode": self.episode}
@@ -204,6 +260,7 @@ class CountTable(nn.Module):
         return {k: torch.from_numpy(v) for k, v in self.export().items()}
 
     def set_extra_state(self, state: dict[str, Any]) -> None:
+        check_saved_envs(state, self.num_envs)
         entries = {k: torch.as_tensor(v, dtype=torch.int64) for k, v in state.items()}
         self.episode = entries.pop("episode").to(self.slot_keys.device)
         self._fill(entries)

@@ -212,3 +212,16 @@ def test_children_of_compositions_reuse_their_forward_pass_in_update():
     ws(batch)
     ws.update(batch)
     assert len(passes) == 1  # one predictor pass serves the bonus and the gradient step
+
+
+def test_components_name_the_terms_each_composition_reports():
+    total = WeightedSum(["count", "count", {"name": "episodic_count"}], device="cpu")
+    assert total.components() == ["count", "count_1", "episodic_count"]
+    assert Clip("count", device="cpu").components() == ["clip"]
+    both = make_shaper("global_episodic", global_shaper="count", episodic_shaper="episodic_count", device="cpu")
+    assert both.components() == ["global", "episodic"]
+    space = gym.spaces.Box(0, 3, (2,), np.int64)
+    for shaper in (total, both):
+        shaper.setup(space, gym.spaces.Discrete(2), 2)
+        shaper(TransitionBatch(next_obs=torch.tensor([[0, 1], [2, 3]])))
+        assert list(shaper.last_components) == shaper.components()

@@ -221,3 +221,43 @@ def test_episodic_table_memory_stays_bounded_by_live_episodes(kind):
         table.forget(torch.full((64,), step % 10 == 0))
         capacities.append(table.capacity)
     assert max(capacities) <= 4096 and len(table) <= max(capacities)
+
+
+@pytest.mark.parametrize("name", ["count", "episodic_count"])
+def test_counts_of_discrete_observations_under_shaped_env_frozen_lake(name):
+    """FrozenLake's observation is a Discrete cell index; the single-env batch reaches the hash
+    as a one-element array (a zero-stride one once, which crashed the byte view)."""
+    from reward_plugins.wrappers import ShapedEnv
+
+    env = ShapedEnv(gym.make("FrozenLake-v1", is_slippery=False), [name])
+    env.reset(seed=0)
+    right, left, down = 2, 0, 1
+    # cells: 0 -> 1 -> 0 -> 1 -> 0 -> 1, then down into the hole at 5 (the episode ends)
+    rewards = [env.step(a)[1] for a in (right, left, right, left, right, down)]
+    assert rewards == pytest.approx([1, 1, 1 / np.sqrt(2), 1 / np.sqrt(2), 1 / np.sqrt(3), 1])
+    env.reset(seed=0)
+    again = env.step(right)[1]  # cell 1, a fourth time in the run, the first in this episode
+    assert again == pytest.approx(0.5 if name == "count" else 1.0)
+
+
+@pytest.mark.parametrize("shape", [(), (1,)])
+def test_exact_hash_reads_zero_stride_and_zero_dimensional_batches(shape):
+    from reward_plugins.intrinsic.hashing import ExactHash
+
+    hasher = ExactHash(gym.spaces.Discrete(16))
+    stride0 = torch.tensor(5).expand(1)  # what a broadcast single-env batch looks like
+    assert stride0.stride() == (0,)
+    expected = hasher(torch.tensor([5]), "cpu")
+    assert hasher(stride0.reshape((1, *shape)), "cpu").tolist() == expected.tolist()
+    assert hasher(torch.tensor(5), "cpu").tolist() == expected.tolist()  # a bare scalar: a batch of one
+    assert hasher(torch.tensor([5, 6]), "cpu")[0] == expected[0]
+
+
+def test_count_tables_follow_the_count_table_protocol():
+    from reward_plugins.intrinsic.table import CountTableProtocol, make_count_table
+
+    for kind in TABLES:
+        assert isinstance(_table(kind, num_envs=2), CountTableProtocol)
+    assert isinstance(make_count_table(0, torch.device("cpu")), CountTableProtocol)
+    assert not isinstance(torch.nn.Linear(1, 1), CountTableProtocol)
+    assert isinstance(build("count", GRID, num_envs=2).table, CountTableProtocol)
