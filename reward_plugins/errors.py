@@ -21,6 +21,10 @@ class NonFiniteRewardError(RewardPluginError, FloatingPointError):
     """A shaper returned NaN or inf."""
 
 
+class NonFiniteInputError(RewardPluginError, FloatingPointError):
+    """An input (observation, reward, frame, reward state) was NaN or inf, before any shaper saw it."""
+
+
 class ShaperOutputError(RewardPluginError, ValueError):
     """A shaper returned something other than one reward per transition."""
 

@@ -75,6 +75,10 @@ class GlobalEpisodicBonus(RewardShaper):
         #: The parts of the last ``forward``, which wrappers report as ``"label/global"`` etc.
         self.last_components: dict[str, Tensor] = {}
 
+    def components(self) -> list[str]:
+        """``global`` and ``episodic`` (their rewards are in :attr:`last_components` after a forward)."""
+        return ["global", "episodic"]
+
     def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
         self.global_bonus.setup(observation_space, action_space, num_envs)
         self.episodic_bonus.setup(observation_space, action_space, num_envs)

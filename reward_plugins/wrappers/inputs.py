@@ -4,16 +4,81 @@ which inputs an env cannot provide, and small numpy helpers shared by the wrappe
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import torch
 from gymnasium import spaces
 
 Path = tuple[str, ...]
 
-#: Inputs an env provides through a method of the same name on ``env.unwrapped``: one batched
-#: call on vector envs that have it, else one call per sub-env, stacked.
-ENV_METHOD_INPUTS = ("reward_state", "state_key")
+
+def to_tensor(value: Any) -> Any:
+    """Numpy (or a dict of numpy) -> CPU tensors without copying; strings stay a list."""
+    if type(value) is np.ndarray and value.dtype.kind in "biuf" and value.flags.c_contiguous:
+        return torch.from_numpy(value)
+    if isinstance(value, Mapping):
+        return {k: to_tensor(v) for k, v in value.items()}
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        return list(value)
+    array = np.asarray(value)
+    if array.dtype == object or array.dtype.kind in "US":
+        return array.tolist()
+    return torch.from_numpy(np.ascontiguousarray(array))
+
+
+def _float32(value: Any) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(value, dtype=np.float32))
+
+
+def _bool(value: Any) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(value, dtype=bool))
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(s) for s in (value.tolist() if isinstance(value, np.ndarray) else value)]
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """Where a wrapper gets one input of :data:`~reward_plugins.base.INPUTS` for a batch of ``B``.
+
+    ``origin`` is ``"step"`` (the env's step: observations, action, reward, flags),
+    ``"env_method"`` (a method of that name on ``env.unwrapped``: one batched call on vector envs
+    that have it, else one call per sub-env, stacked; per agent in PettingZoo) or ``"wrapper"``
+    (the wrapper derives it: frames from image observations or ``render()``, text from Text
+    observations or ``info["text"]``). ``convert`` turns the wrapper's batched value into the
+    :class:`~reward_plugins.base.TransitionBatch` field; ``finite`` says the input is checked for
+    NaN/inf before any shaper sees it.
+    """
+
+    name: str
+    origin: str
+    convert: Callable[[Any], Any]
+    finite: bool = False
+
+
+#: One row per input: adding an input to the wrappers is adding a row here (and a
+#: ``TransitionBatch`` field).
+INPUT_TABLE: tuple[InputSource, ...] = (
+    InputSource("obs", "step", to_tensor, finite=True),
+    InputSource("next_obs", "step", to_tensor, finite=True),
+    InputSource("action", "step", to_tensor),
+    InputSource("reward", "step", _float32, finite=True),
+    InputSource("done", "step", _bool),
+    InputSource("terminated", "step", _bool),
+    InputSource("reward_state", "env_method", to_tensor, finite=True),
+    InputSource("state_key", "env_method", to_tensor),
+    InputSource("instruction", "env_method", _strings),
+    InputSource("frames", "wrapper", to_tensor, finite=True),
+    InputSource("text", "wrapper", _strings),
+)
+
+#: Inputs an env provides through a method of the same name on ``env.unwrapped``.
+ENV_METHOD_INPUTS = tuple(row.name for row in INPUT_TABLE if row.origin == "env_method")
 
 
 def _is_image(space: spaces.Space) -> bool:
