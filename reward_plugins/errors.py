@@ -35,3 +35,7 @@ class ShaperConfigError(RewardPluginError, ValueError):
 
 class MissingDependencyError(RewardPluginError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class ShaperContractError(RewardPluginError, AssertionError):
+    """:func:`reward_plugins.testing.check_shaper` found a shaper breaking the shaper contract."""
