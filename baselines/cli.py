@@ -31,8 +31,10 @@ class CLIError(AgentEnvsError, ValueError):
 
 
 def parse_shaper(text: str) -> Any:
-    """One ``--shaper``: ``name``, ``name:weight``, or a YAML/JSON spec mapping such as
-    ``'{name: count, kwargs: {beta: 0.1}, weight: 0.01}'`` -> a ``reward_plugins.ShaperSpec``.
+    """One ``--shaper`` as a ``reward_plugins.ShaperSpec``.
+
+    ``text`` is ``name``, ``name:weight``, or a YAML/JSON spec mapping such as
+    ``'{name: count, kwargs: {beta: 0.1}, weight: 0.01}'``.
     """
     from reward_plugins import ShaperSpec
 

@@ -16,7 +16,7 @@ import functools
 import inspect
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +125,9 @@ class NativeVecEnvAdapter(VecEnv):
             setattr(self, name, functools.partial(self._state_after_step, name))
 
     def _state_after_step(self, name: str) -> Any:
-        """The vector env's batched ``reward_state()`` / ``state_key()`` after the last step; for
-        envs that finished in it, the state before the adapter reset them (the state of
+        """The vector env's batched state method ``name`` after the last step.
+
+        For envs that finished in it: the state before the adapter reset them (the state of
         ``terminal_observation``).
         """
         if name in self._final:
@@ -211,8 +212,10 @@ class NativeVecEnvAdapter(VecEnv):
 
 
 def supports_adapter(venv: VectorEnv) -> bool:
-    """Whether :class:`NativeVecEnvAdapter` can drive ``venv``: same-step autoreset, or a ``reset``
-    that honours ``options["reset_mask"]``, which a native vector env declares with
+    """Whether :class:`NativeVecEnvAdapter` can drive ``venv``.
+
+    It can with same-step autoreset, or a ``reset`` that honours ``options["reset_mask"]``, which a
+    native vector env declares with
     ``metadata["supports_reset_mask"] = True`` (:data:`SUPPORTS_RESET_MASK`; agentenvs' native
     vector envs do, Sync/Async vector envs always honour it; others, such as gymnasium's
     ``CartPoleVectorEnv``, ignore it and reset every env).
@@ -323,8 +326,10 @@ CHILD_ARGS = ("shaper", "shapers", "potential")
 
 
 def _with_run_settings(spec: ShaperSpec, device: str, seed: int | None) -> dict[str, Any]:
-    """``spec.kwargs`` with the run's ``device`` and ``seed`` filled in where the shaper takes them
-    and the spec leaves them out, down through the child specs of compositions (``weighted_sum``,
+    """``spec.kwargs`` with the run's ``device`` and ``seed`` filled in.
+
+    They are filled in where the shaper takes them and the spec leaves them out, down through the
+    child specs of compositions (``weighted_sum``,
     ``running_norm``, ...): children get ``seed + 1``, ``seed + 2``, ... so they differ.
     """
     from reward_plugins import shaper_class

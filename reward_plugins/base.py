@@ -148,6 +148,8 @@ class RewardShaper(nn.Module, ABC):
     name: ClassVar[str] = ""
     #: Inputs this shaper reads, a subset of :data:`INPUTS`.
     requires: ClassVar[frozenset[str]] = frozenset()
+    #: Compositions only: each term of :meth:`components` -> its rewards in the last ``forward``.
+    last_components: dict[str, Tensor]
 
     def __init__(self, device: torch.device | str | None = None) -> None:
         super().__init__()

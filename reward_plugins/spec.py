@@ -77,7 +77,7 @@ class ShaperSpec:
 
 
 #: What :func:`parse_shaper_specs` and the wrappers accept for one shaper.
-ShaperLike = Union[RewardShaper, ShaperSpec, str, Mapping[str, Any], Sequence[Any]]
+ShaperLike = Union[RewardShaper, ShaperSpec, str, Mapping[str, Any], Sequence[Any]]  # noqa: UP007 (a runtime alias)
 
 
 def _is_pair(item: Any) -> bool:
@@ -158,8 +158,9 @@ def parse_shaper_specs(items: Any, where: str = "shapers", *, instances: bool = 
 
 
 def build_shapers(items: Any, where: str = "shapers") -> list[tuple[RewardShaper, ShaperSpec | None]]:
-    """Each shaper of ``items`` (specs parsed, checked and built; instances as given) with its spec
-    (``None`` for instances).
+    """Each shaper of ``items`` with its spec (``None`` for instances).
+
+    Specs are parsed, checked and built; instances are used as given.
     """
     out: list[tuple[RewardShaper, ShaperSpec | None]] = []
     for i, spec in enumerate(parse_shaper_specs(items, where, instances=True)):

@@ -56,8 +56,9 @@ class GridSpecError(ConfigError):
 
 
 class GridShaperError(GridSpecError, ShaperConfigError):
-    """A grid's shaper entry is malformed, names an unknown shaper or an argument it does not take
-    (reward_plugins' :class:`ShaperConfigError`, raised as a grid error).
+    """A grid's shaper entry is malformed, or names an unknown shaper or argument.
+
+    Both a grid error and reward_plugins' :class:`ShaperConfigError`.
     """
 
 
@@ -177,7 +178,7 @@ def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise GridSpecError(f"unknown spec keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    envs = []
+    envs: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(_list(data.get("envs"), "envs")):
         if isinstance(item, str):
             envs.append((item, {}))
@@ -193,7 +194,7 @@ def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
             raise GridSpecError(f"shaper label {label!r} contains a path separator; labels name run directories")
     if len(set(labels)) != len(labels):
         raise GridSpecError(f"shaper entries share a label ({labels}); give each entry a distinct 'label'")
-    algos = []
+    algos: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(_list(data.get("algos", ["ppo"]), "algos")):
         if isinstance(item, str):
             algos.append((item, {}))
@@ -246,6 +247,7 @@ def validate_names(configs: list[RunConfig]) -> None:
     import gymnasium as gym
 
     import agentenvs  # noqa: F401  (registers the ids)
+
     from ..train import ALGORITHMS
 
     for config in configs:

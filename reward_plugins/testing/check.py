@@ -49,7 +49,7 @@ def _sample(space: gym.Space, n: int, seed: int) -> Any:
     items = [space.sample() for _ in range(n)]
     if isinstance(space, gym.spaces.Text):
         return list(items)
-    return to_tensor(concatenate(space, items, create_empty_array(space, n)))
+    return to_tensor(concatenate(space, items, cast(Any, create_empty_array(space, n))))
 
 
 def random_batch(

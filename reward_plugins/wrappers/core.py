@@ -1,5 +1,7 @@
-"""What every shaping wrapper shares: building shapers from specs, checking their inputs at wrap
-time, scoring one batch, resetting and updating shapers, and weighting the components.
+"""What every shaping wrapper shares.
+
+Building shapers from specs, checking their inputs at wrap time, gathering one batch from the
+input table, scoring it, resetting and updating shapers, and weighting the components.
 
 The env-specific wrappers only gather a :class:`~reward_plugins.base.TransitionBatch` of CPU
 tensors and hand it to :meth:`ShapingCore.score`.
@@ -228,8 +230,9 @@ class ShapingCore:
             shaper.reset(on[shaper.device])
 
     def batch(self, view: StepView) -> TransitionBatch:
-        """The :class:`TransitionBatch` of the inputs the shapers declare, one row of
-        :data:`~reward_plugins.wrappers.inputs.INPUT_TABLE` each, read from ``view``.
+        """The :class:`TransitionBatch` of the inputs the shapers declare, read from ``view``.
+
+        Each input is converted by its row of :data:`~reward_plugins.wrappers.inputs.INPUT_TABLE`.
         """
         fields = {}
         for row in self._rows:
@@ -244,8 +247,9 @@ class ShapingCore:
         return self.score(self.batch(view), done, valid)
 
     def _check_finite_inputs(self, batch: TransitionBatch, valid: np.ndarray | None) -> np.ndarray | None:
-        """Raise (or warn, zero the values and mark the rows invalid) for NaN/inf in float inputs;
-        the new ``valid``.
+        """Raise for NaN/inf in float inputs, or warn, zero them and mark their rows invalid.
+
+        Returns the new ``valid``.
         """
         for row in self._rows:
             if not row.finite:
@@ -257,7 +261,8 @@ class ShapingCore:
             msg = (f"input {row.name!r} is NaN or inf at rows {where[:8].tolist()}{'...' if where.size > 8 else ''} "
                    f"of this step, seen by {self.owner}")
             if self.on_nonfinite == "raise":
-                raise NonFiniteInputError(msg + "; no shaper saw it. Pass on_nonfinite='warn' to skip such rows instead")
+                raise NonFiniteInputError(
+                    msg + "; no shaper saw it. Pass on_nonfinite='warn' to skip such rows instead")
             if row.name not in self._warned:
                 self._warned.add(row.name)
                 logger.warning("%s; those rows get 0 shaped reward and are not learned from (warned once)", msg)
@@ -360,8 +365,10 @@ def usable_sources(
 
 
 class ShapingWrapperMixin:
-    """What the four wrappers share: their :class:`ShapingCore`, where image and text inputs sit
-    in the observation, the env methods that answer ``reward_state``, ``state_key`` and
+    """What the single, vector and SB3 wrappers share.
+
+    Their :class:`ShapingCore`, where image and text inputs sit in the observation, the env methods
+    that answer ``reward_state``, ``state_key`` and
     ``instruction``, and the properties training code reads.
     """
 

@@ -1,8 +1,11 @@
-"""Where each shaper input comes from in an env: image and text entries of observation spaces,
-which inputs an env cannot provide, and small numpy helpers shared by the wrappers.
+"""Where each shaper input comes from in an env.
+
+The input table, image and text entries of observation spaces, which inputs an env cannot
+provide, and small numpy helpers shared by the wrappers.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -91,8 +94,9 @@ def _is_image(space: spaces.Space) -> bool:
 
 
 def find_entry(space: spaces.Space, kind: str) -> Path | None:
-    """Path to the image (``kind="image"``) or Text (``kind="text"``) part of an observation
-    space: ``()`` for the whole observation, ``(key,)`` for a Dict entry, ``None`` if absent.
+    """Path to the image (``kind="image"``) or Text (``kind="text"``) part of an observation space.
+
+    ``()`` for the whole observation, ``(key,)`` for a Dict entry, ``None`` if absent.
     """
     test = _is_image if kind == "image" else (lambda s: isinstance(s, spaces.Text))
     if test(space):
@@ -155,9 +159,10 @@ def stack_rows(items: list[Any]) -> Any:
     return np.stack([np.asarray(item) for item in items])
 
 
-def method_sources(batched: Any, per_env: Callable[[str], list[Any] | None]) -> dict[str, Callable[[], Any]]:
-    """Input name -> function returning that input for the whole batch, for each of
-    :data:`ENV_METHOD_INPUTS` the env offers.
+def method_sources(
+    batched: Any, per_env: Callable[[str], Callable[[], list[Any]] | None]
+) -> dict[str, Callable[[], Any]]:
+    """Input name -> function returning it for the whole batch, for the env-method inputs offered.
 
     :param batched: the object whose own method answers for the whole batch when it has one
         (a native vector env).
@@ -172,8 +177,12 @@ def method_sources(batched: Any, per_env: Callable[[str], list[Any] | None]) -> 
             continue
         call = per_env(name)
         if call is not None:
-            sources[name] = lambda call=call: stack_rows(call())
+            sources[name] = functools.partial(_stacked, call)
     return sources
+
+
+def _stacked(call: Callable[[], list[Any]]) -> Any:
+    return stack_rows(call())
 
 
 def replace_rows(batched: Any, rows: np.ndarray, values: list[Any]) -> Any:
@@ -181,9 +190,9 @@ def replace_rows(batched: Any, rows: np.ndarray, values: list[Any]) -> Any:
     if isinstance(batched, Mapping):
         return {k: replace_rows(v, rows, [val[k] for val in values]) for k, v in batched.items()}
     if isinstance(batched, np.ndarray):
-        out = batched.copy()
-        out[rows] = np.stack([np.asarray(v) for v in values])
-        return out
+        array = batched.copy()
+        array[rows] = np.stack([np.asarray(v) for v in values])
+        return array
     out = list(batched)
     for row, value in zip(rows.tolist(), values):
         out[row] = value

@@ -1,10 +1,9 @@
-"""Shaping for a PettingZoo ``ParallelEnv``: the agents form the batch, one batch per agent group
-(imports pettingzoo).
-"""
+"""Shaping for a PettingZoo ``ParallelEnv``: one batch per agent group (imports pettingzoo)."""
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from gymnasium.vector.utils import concatenate, create_empty_array
@@ -45,7 +44,7 @@ class _Group:
         """Per-agent values -> one batch in group order, zeros for absent agents."""
         empty = create_empty_array(space, 1)
         items = [values[a] if a in values else _zero(space, empty) for a in self.agents]
-        return concatenate(space, items, create_empty_array(space, len(self.agents)))
+        return concatenate(space, items, cast(Any, create_empty_array(space, len(self.agents))))
 
 
 class ShapedParallelEnv(BaseParallelWrapper):
@@ -116,7 +115,9 @@ class ShapedParallelEnv(BaseParallelWrapper):
         self._obs: dict[Any, Any] = {}
 
     @staticmethod
-    def _groups(env: ParallelEnv, agents: list[Any], groups: Mapping[str, Iterable[Any]] | None) -> dict[str, list[Any]]:
+    def _groups(
+        env: ParallelEnv, agents: list[Any], groups: Mapping[str, Iterable[Any]] | None
+    ) -> dict[str, list[Any]]:
         """Group name -> agents: ``groups`` checked, or agents grouped by equal spaces."""
         def spaces_of(agent: Any) -> tuple[Any, Any]:
             return env.observation_space(agent), env.action_space(agent)
@@ -139,8 +140,9 @@ class ShapedParallelEnv(BaseParallelWrapper):
         for name, members in out.items():
             odd = [a for a in members if spaces_of(a) != spaces_of(members[0])]
             if odd:
-                raise ShaperConfigError(f"group {name!r}: agents {odd} have other observation or action spaces than "
-                                        f"{members[0]!r}; one group's agents share one batch, so they need equal spaces")
+                raise ShaperConfigError(
+                    f"group {name!r}: agents {odd} have other observation or action spaces than {members[0]!r}; "
+                    "one group's agents share one batch, so they need equal spaces")
         return out
 
     @staticmethod
@@ -149,7 +151,8 @@ class ShapedParallelEnv(BaseParallelWrapper):
         if isinstance(value, Mapping) and value and set(value) == set(members) and "name" not in value:
             return dict(value)
         if isinstance(value, Mapping) and value and set(value) & set(members) and "name" not in value:
-            raise ShaperConfigError(f"{what} keyed by group must name every group {sorted(members)}, got {sorted(value)}")
+            raise ShaperConfigError(
+                f"{what} keyed by group must name every group {sorted(members)}, got {sorted(value)}")
         if spec_like and len(members) > 1:
             items = value if isinstance(value, (list, tuple)) else [value]
             if any(isinstance(item, RewardShaper) for item in items):
@@ -216,7 +219,7 @@ class ShapedParallelEnv(BaseParallelWrapper):
                 "reward": reward,
                 "done": done,
                 "terminated": terminated,
-                **{name: (lambda name=name, group=group: self._per_agent(name, group.agents)) for name in self._methods},
+                **{name: functools.partial(self._per_agent, name, group.agents) for name in self._methods},
                 "frames": lambda group=group, next_obs=next_obs: self._frames(group, next_obs),
                 "text": lambda group=group, next_obs=next_obs: self._text_of(group, next_obs, infos),
             }
@@ -233,8 +236,9 @@ class ShapedParallelEnv(BaseParallelWrapper):
         return obs, rewards, terminations, truncations, infos
 
     def _per_agent(self, name: str, members: list[Any]) -> Any:
-        """The env method ``name`` for ``members``: rows of a dict keyed by agent, else the shared
-        value repeated for each.
+        """The env method ``name`` for ``members``.
+
+        A dict keyed by agent gives one row per member; anything else is shared and repeated.
         """
         value = self._methods[name]()
         if isinstance(value, Mapping) and value and set(value) <= set(self._group_of):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -133,7 +133,7 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     def _frames(self, next_obs: Any) -> np.ndarray:
         if self._image is not None:
             return np.asarray(pick(next_obs, self._image))
-        return np.stack(self.venv.get_images())
+        return np.stack(cast(list[np.ndarray], self.venv.get_images()))
 
     def _text_of(self, next_obs: Any, infos: list[dict[str, Any]]) -> list[str]:
         if self._text is not None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -15,17 +15,21 @@ from .inputs import copy_obs, method_sources, pick, replace_rows
 
 
 def _env_method_sources(env: VectorEnv) -> dict[str, Callable[[], Any]]:
-    """Batched ``reward_state`` / ``state_key`` sources: native vector envs (e.g.
-    ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs ask each sub-env.
+    """Batched sources of the env-method inputs.
+
+    Native vector envs (e.g. ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs
+    ask each sub-env.
     """
     base = env.unwrapped
     if not isinstance(base, (SyncVectorEnv, AsyncVectorEnv)):
         return method_sources(base, lambda name: None)
 
+    calls: Any = env  # Sync/Async vector envs (or wrappers of them) have call()
+
     def per_env(name: str) -> Callable[[], list[Any]] | None:
-        if not all(env.call("has_wrapper_attr", name)):
+        if not all(calls.call("has_wrapper_attr", name)):
             return None
-        return lambda: list(env.call(name))
+        return lambda: list(calls.call(name))
 
     return method_sources(None, per_env)
 
@@ -101,7 +105,7 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         mask = None
         if options is not None and "reset_mask" in options:
             mask = np.asarray(options["reset_mask"], dtype=bool).copy()
-        obs, info = self.env.reset(seed=seed, options=options)
+        obs, info = self.env.reset(seed=cast(Any, seed), options=options)  # Sync/Async envs take lists
         mask = np.ones(self.num_envs, dtype=bool) if mask is None else mask
         if self.core.needs("obs"):
             self._obs = copy_obs(obs)

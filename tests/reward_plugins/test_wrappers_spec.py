@@ -26,8 +26,8 @@ def test_a_list_of_a_name_and_a_self_naming_dict_is_two_shapers():
 
 def test_every_form_of_an_entry_parses_to_the_same_spec():
     want = ShaperSpec("count", {"simhash_bits": 16}, 1.0)
-    forms = [{"name": "count", "kwargs": {"simhash_bits": 16}}, {"name": "count", "simhash_bits": 16}, ("count", {"simhash_bits": 16}),
-             ["count", {"simhash_bits": 16}], want]
+    forms = [{"name": "count", "kwargs": {"simhash_bits": 16}}, {"name": "count", "simhash_bits": 16},
+             ("count", {"simhash_bits": 16}), ["count", {"simhash_bits": 16}], want]
     assert [ShaperSpec.parse(f) for f in forms] == [want] * len(forms)
     assert ShaperSpec.parse("rnd") == ShaperSpec("rnd", {}, 1.0)
     assert parse_shaper_specs(("count", {"simhash_bits": 16})) == [want]  # a pair alone is one shaper
@@ -87,7 +87,8 @@ def test_composition_children_use_the_same_parser():
     env.reset(seed=0)
     comps = env.step(0)[4]["reward_components"]
     assert comps["weighted_sum"] == pytest.approx(3.0)
-    assert comps["weighted_sum/count"] == pytest.approx(1.0) and comps["weighted_sum/episodic_count"] == pytest.approx(1.0)
+    assert comps["weighted_sum/count"] == pytest.approx(1.0)
+    assert comps["weighted_sum/episodic_count"] == pytest.approx(1.0)
     with pytest.raises(ShaperConfigError, match=r"WeightedSum children\[1\]: unknown shaper 'nosuch'"):
         ShapedEnv(gym.make("CartPole-v1"), {"name": "weighted_sum", "shapers": ["count", "nosuch"]})
     with pytest.raises(ShaperConfigError, match=r"children \['count'\] have a 'weight'"):
