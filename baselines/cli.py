@@ -30,15 +30,25 @@ class CLIError(AgentEnvsError, ValueError):
     """A command-line argument is malformed."""
 
 
-def parse_shaper(text: str) -> tuple[str, float]:
-    """``name`` or ``name:weight`` -> ``(name, weight)``."""
+def parse_shaper(text: str) -> Any:
+    """One ``--shaper`` as a ``reward_plugins.ShaperSpec``.
+
+    ``text`` is ``name``, ``name:weight``, or a YAML/JSON spec mapping such as
+    ``'{name: count, kwargs: {beta: 0.1}, weight: 0.01}'``.
+    """
+    from reward_plugins import ShaperSpec
+
+    where = f"--shaper {text!r}"
+    if text.lstrip().startswith("{"):
+        return ShaperSpec.parse(load_yaml(text), where)
     name, _, weight = text.partition(":")
     if not name:
-        raise CLIError(f"--shaper {text!r}: write name or name:weight, e.g. count:0.01")
+        raise CLIError(f"{where}: write name or name:weight, e.g. count:0.01")
     try:
-        return name, float(weight) if weight else 1.0
+        value = float(weight) if weight else 1.0
     except ValueError:
-        raise CLIError(f"--shaper {text!r}: the weight after ':' must be a number, e.g. count:0.01") from None
+        raise CLIError(f"{where}: the weight after ':' must be a number, e.g. count:0.01") from None
+    return ShaperSpec.parse({"name": name, "weight": value}, where)
 
 
 def parse_overrides(items: list[str]) -> dict[str, Any]:
@@ -61,27 +71,27 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 
 def build_run_config(args: argparse.Namespace) -> Any:
     """The :class:`RunConfig` of ``train``'s arguments, validated like a grid's runs."""
-    from .config import RunConfig, ShaperSpec
+    from reward_plugins import ShaperSpec
+
+    from .config import RunConfig
     from .grid import validate_names
 
-    shapers = []
-    for text in args.shaper:
-        name, weight = parse_shaper(text)
-        if name != "none":  # as in grids: no shaping
-            shapers.append(ShaperSpec(name, weight=weight))
+    shapers = [spec for spec in map(parse_shaper, args.shaper) if spec.name != "none"]  # as in grids: none
     if args.label and ("/" in args.label or "\\" in args.label):
         raise CLIError(f"--label {args.label!r} contains a path separator; labels name run directories")
     kwargs_list = args.shaper_kwargs or []
     if len(kwargs_list) > len(shapers):
         raise CLIError(f"{len(kwargs_list)} --shaper-kwargs for {len(shapers)} --shaper: "
                        "give one JSON object per shaper, in order")
-    for spec, text in zip(shapers, kwargs_list):
+    for i, text in enumerate(kwargs_list):
         try:
-            spec.kwargs = json.loads(text)
+            kwargs = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CLIError(f"--shaper-kwargs {text!r} is not JSON ({exc}); e.g. '{{\"lr\": 0.001}}'") from None
-        if not isinstance(spec.kwargs, dict):
-            raise CLIError(f"--shaper-kwargs {text!r} must be a JSON object")
+        spec = shapers[i]
+        merged = {**spec.kwargs, **kwargs} if isinstance(kwargs, dict) else kwargs
+        shapers[i] = ShaperSpec.parse({"name": spec.name, "kwargs": merged, "weight": spec.weight},
+                                      f"--shaper-kwargs {text!r}")
     env_kwargs = parse_overrides(args.env_kwarg)
     config = RunConfig(env_id=args.env, algo=args.algo, seed=args.seed, total_timesteps=args.steps,
                        env_kwargs=env_kwargs, shapers=shapers, hyperparams=parse_overrides(args.hp), n_envs=args.n_envs,

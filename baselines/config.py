@@ -26,7 +26,11 @@ from typing import Any
 
 import yaml
 
+from reward_plugins.spec import ShaperSpec, parse_shaper_specs
+
 from .yaml_io import load_yaml
+
+__all__ = ["RunConfig", "ShaperSpec"]  # ShaperSpec: reward_plugins' own, re-exported for configs
 
 CONFIG_FILE = "config.yaml"
 MONITOR_FILE = "monitor.csv"
@@ -52,15 +56,6 @@ RESULT_FIELDS = ("complete", "run_name", "timesteps", "total_timesteps", "wall_t
 
 
 @dataclass
-class ShaperSpec:
-    """One shaper in a run: registry name, constructor kwargs, weight (a float or a schedule dict)."""
-
-    name: str
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    weight: Any = 1.0
-
-
-@dataclass
 class RunConfig:
     """Everything that determines one training run (env x shapers x algorithm x seed x budget)."""
 
@@ -78,6 +73,10 @@ class RunConfig:
     checkpoint_freq: int = 10_000
     device: str = "auto"
     label: str | None = None
+
+    def __post_init__(self) -> None:
+        # one parser for every way a config names shapers (dicts from config.yaml, specs, names)
+        self.shapers = parse_shaper_specs(self.shapers, "shapers")
 
     @property
     def shaper_label(self) -> str:
@@ -98,7 +97,6 @@ class RunConfig:
     def from_dict(cls, data: dict[str, Any]) -> RunConfig:
         data = dict(data)
         data.pop(RESOLVED_KEY, None)
-        data["shapers"] = [s if isinstance(s, ShaperSpec) else ShaperSpec(**s) for s in data.get("shapers", [])]
         return cls(**data)
 
     def save(self, run_dir: Path) -> None:

@@ -16,7 +16,7 @@ import functools
 import inspect
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +38,15 @@ from stable_baselines3.common.vec_env.base_vec_env import (
 
 import agentenvs  # noqa: F401  (registers the ids)
 from agentenvs.errors import ConfigError
+from reward_plugins import ShaperSpec
 from reward_plugins.wrappers.inputs import ENV_METHOD_INPUTS
+from reward_plugins.wrappers.sb3 import KEEPS_TERMINAL_STATES
 
-from .config import RunConfig, ShaperSpec
+from .config import RunConfig
+
+#: ``VectorEnv.metadata`` key by which a vector env declares that ``reset(options={"reset_mask": m})``
+#: resets only the envs where ``m`` is true (gymnasium >= 1.1's partial reset).
+SUPPORTS_RESET_MASK = "supports_reset_mask"
 
 #: Info keys copied from episode-final infos into monitor.csv.
 MONITOR_INFO_KEYWORDS = ("is_success",)
@@ -105,13 +111,13 @@ class NativeVecEnvAdapter(VecEnv):
     def __init__(self, venv: VectorEnv) -> None:
         self.venv = venv
         self.autoreset_mode = AutoresetMode(venv.metadata.get("autoreset_mode", AutoresetMode.NEXT_STEP))
-        #: ``reward_state()`` / ``state_key()`` after a step describe finished envs' terminal states
-        #: (read before the adapter resets them; a SAME_STEP env has reset them already).
-        self.keeps_terminal_states = self.autoreset_mode != AutoresetMode.SAME_STEP
         self._actions: np.ndarray | None = None
         self._seed: int | None = None
         self.spec = getattr(venv, "spec", None)
         super().__init__(venv.num_envs, venv.single_observation_space, venv.single_action_space)
+        # reward_state() / state_key() / instruction() after a step describe finished envs' terminal
+        # states (read before the adapter resets them; a SAME_STEP env has reset them already)
+        self.metadata[KEEPS_TERMINAL_STATES] = self.autoreset_mode != AutoresetMode.SAME_STEP
         #: name -> value of each state method, read before the adapter reset finished envs.
         self._final: dict[str, Any] = {}
         self._state_methods = [name for name in ENV_METHOD_INPUTS if callable(getattr(venv, name, None))]
@@ -119,8 +125,9 @@ class NativeVecEnvAdapter(VecEnv):
             setattr(self, name, functools.partial(self._state_after_step, name))
 
     def _state_after_step(self, name: str) -> Any:
-        """The vector env's batched ``reward_state()`` / ``state_key()`` after the last step; for
-        envs that finished in it, the state before the adapter reset them (the state of
+        """The vector env's batched state method ``name`` after the last step.
+
+        For envs that finished in it: the state before the adapter reset them (the state of
         ``terminal_observation``).
         """
         if name in self._final:
@@ -205,17 +212,17 @@ class NativeVecEnvAdapter(VecEnv):
 
 
 def supports_adapter(venv: VectorEnv) -> bool:
-    """Whether :class:`NativeVecEnvAdapter` can drive ``venv``: same-step autoreset, or a ``reset``
-    that honours ``options["reset_mask"]`` (the gymnasium >= 1.1 partial-reset convention, which
-    Sync/Async vector envs and agentenvs' native vector envs follow; some vector envs, such as
-    gymnasium's ``CartPoleVectorEnv``, ignore it and reset every env).
+    """Whether :class:`NativeVecEnvAdapter` can drive ``venv``.
+
+    It can with same-step autoreset, or a ``reset`` that honours ``options["reset_mask"]``, which a
+    native vector env declares with
+    ``metadata["supports_reset_mask"] = True`` (:data:`SUPPORTS_RESET_MASK`; agentenvs' native
+    vector envs do, Sync/Async vector envs always honour it; others, such as gymnasium's
+    ``CartPoleVectorEnv``, ignore it and reset every env).
     """
     if venv.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP or isinstance(venv, (SyncVectorEnv, AsyncVectorEnv)):
         return True
-    try:
-        return "reset_mask" in inspect.getsource(type(venv).reset)
-    except (OSError, TypeError):
-        return False
+    return bool(venv.metadata.get(SUPPORTS_RESET_MASK, False))
 
 
 def make_base_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, seed: int | None,
@@ -305,44 +312,43 @@ def add_monitor(venv: VecEnv, path: Path | None = None, truncate_at: int | None 
 
 
 def make_shapers(specs: Sequence[ShaperSpec], device: str = "auto", seed: int | None = None) -> list[Any]:
-    """Build each :class:`ShaperSpec` through the shaper registry.
+    """Build each :class:`~reward_plugins.ShaperSpec` through the shaper registry.
 
     ``device`` (unless ``"auto"``) and ``seed`` are passed to shapers whose constructor takes
     them and whose spec does not set them, so a run's seed also seeds its shapers.
     """
-    from reward_plugins import shaper_class
-
-    return [shaper_class(spec.name)(**_with_run_settings(spec.name, spec.kwargs, device, seed)) for spec in specs]
+    return [ShaperSpec(spec.name, _with_run_settings(spec, device, seed)).build(f"shapers[{i}]")
+            for i, spec in enumerate(specs)]
 
 
 #: Constructor arguments of compositions that hold child shaper specs.
 CHILD_ARGS = ("shaper", "shapers", "potential")
 
 
-def _with_run_settings(name: str, kwargs: dict[str, Any], device: str, seed: int | None) -> dict[str, Any]:
-    """``kwargs`` with the run's ``device`` and ``seed`` filled in where the shaper takes them and
-    the spec leaves them out, down through the child specs of compositions (``weighted_sum``,
+def _with_run_settings(spec: ShaperSpec, device: str, seed: int | None) -> dict[str, Any]:
+    """``spec.kwargs`` with the run's ``device`` and ``seed`` filled in.
+
+    They are filled in where the shaper takes them and the spec leaves them out, down through the
+    child specs of compositions (``weighted_sum``,
     ``running_norm``, ...): children get ``seed + 1``, ``seed + 2``, ... so they differ.
     """
     from reward_plugins import shaper_class
 
-    accepted = inspect.signature(shaper_class(name).__init__).parameters
-    out = dict(kwargs)
+    spec.check()
+    accepted = inspect.signature(shaper_class(spec.name).__init__).parameters
+    out = dict(spec.kwargs)
     if device != "auto" and "device" in accepted:
         out.setdefault("device", device)
     if seed is not None and "seed" in accepted:
         out.setdefault("seed", seed)
     counter = iter(range(1, 1 << 16))
 
-    def child(spec: Any) -> Any:
-        if isinstance(spec, str):
-            spec = {"name": spec}
-        if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-            inner = {k: v for k, v in spec.items() if k not in ("name", "kwargs")}
-            inner.update(spec.get("kwargs") or {})
-            return {"name": spec["name"], "kwargs": _with_run_settings(
-                spec["name"], inner, device, None if seed is None else seed + next(counter))}
-        return spec  # an instance or a callable potential: built by the user, left alone
+    def child(item: Any) -> Any:
+        if callable(item) and not isinstance(item, str):
+            return item  # an instance or a callable potential: built by the user, left alone
+        inner = ShaperSpec.parse(item, f"{spec.name}'s child")
+        kwargs = _with_run_settings(inner, device, None if seed is None else seed + next(counter))
+        return {"name": inner.name, "kwargs": kwargs, "weight": inner.weight}
 
     for key in CHILD_ARGS:
         if key in out and key in accepted:
@@ -362,10 +368,8 @@ def add_shapers(venv: VecEnv, shapers: Sequence[Any], specs: Sequence[ShaperSpec
         return venv
     from reward_plugins.wrappers import ShapedVecEnv
 
-    shaped = ShapedVecEnv(venv, list(shapers), [spec.weight for spec in specs], update_every=update_every)
-    shaped.core.num_env_steps = env_steps
-    shaped.core.num_wrapper_steps = env_steps // venv.num_envs
-    return shaped
+    return ShapedVecEnv(venv, list(shapers), [spec.weight for spec in specs], update_every=update_every,
+                        resume_env_steps=env_steps)
 
 
 def make_vec_env(

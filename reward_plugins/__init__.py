@@ -12,6 +12,7 @@ from .base import INPUTS, RewardShaper, TransitionBatch, default_device
 from .compose import Clip, GatedShaping, PotentialShaping, RunningNorm, WeightedSum
 from .registry import available_shapers, make_shaper, register_shaper, shaper_class
 from .schedules import Constant, Cosine, Exponential, Linear, Schedule, make_schedule
+from .spec import ShaperLike, ShaperSpec, parse_shaper_specs
 from .wrappers import ShapedEnv, ShapedVectorEnv
 
 __all__ = [
@@ -30,12 +31,15 @@ __all__ = [
     "ShapedParallelEnv",
     "ShapedVecEnv",
     "ShapedVectorEnv",
+    "ShaperLike",
+    "ShaperSpec",
     "TransitionBatch",
     "WeightedSum",
     "available_shapers",
     "default_device",
     "make_schedule",
     "make_shaper",
+    "parse_shaper_specs",
     "register_shaper",
     "shaper_class",
 ]

@@ -26,9 +26,11 @@ from .errors import ShaperDeviceError
 #: (see env.reward_state_doc); frames: rendered RGB frames of next_obs, [B, H, W, 3] uint8;
 #: text: list of B strings describing next_obs;
 #: state_key: an exact int64 key of the env's state after the step [B] (see env.state_key()),
-#: equal for equal states, so count bonuses need not hash observations.
+#: equal for equal states, so count bonuses need not hash observations;
+#: instruction: list of B strings, each env's goal in words after the step (env.instruction()).
 INPUTS: frozenset[str] = frozenset(
-    {"obs", "next_obs", "action", "reward", "done", "terminated", "reward_state", "frames", "text", "state_key"}
+    {"obs", "next_obs", "action", "reward", "done", "terminated", "reward_state", "frames", "text", "state_key",
+     "instruction"}
 )
 
 
@@ -110,6 +112,7 @@ class TransitionBatch:
     frames: Tensor | None = None
     text: list[str] | None = None
     state_key: Tensor | None = None
+    instruction: list[str] | None = None
     valid: Tensor | None = None
     #: Number of transitions B; wrappers always set it, so a batch without inputs has a size.
     size: int | None = None

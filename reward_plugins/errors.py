@@ -21,6 +21,10 @@ class NonFiniteRewardError(RewardPluginError, FloatingPointError):
     """A shaper returned NaN or inf."""
 
 
+class NonFiniteInputError(RewardPluginError, FloatingPointError):
+    """An input (observation, reward, frame, reward state) was NaN or inf, before any shaper saw it."""
+
+
 class ShaperOutputError(RewardPluginError, ValueError):
     """A shaper returned something other than one reward per transition."""
 
@@ -44,3 +48,7 @@ class ShaperStateError(RewardPluginError, ValueError):
     would silently give wrong rewards. The message names each differing field with its saved and
     current value.
     """
+
+
+class ShaperContractError(RewardPluginError, AssertionError):
+    """:func:`reward_plugins.testing.check_shaper` found a shaper breaking the shaper contract."""

@@ -61,7 +61,8 @@ class SokobanVectorEnv(VectorEnv):
         As for :class:`~.env.SokobanEnv`.
     """
 
-    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP}
+    metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP,
+                "supports_reset_mask": True}
     reward_state_doc = REWARD_STATE_DOC
 
     def __init__(

@@ -9,7 +9,8 @@ A spec file::
     shapers:                            # each entry is one way of shaping the reward
       - none                            # no shaping
       - count                           # a bare registered name, weight 1
-      - [{name: count, kwargs: {beta: 1.0}, weight: 0.1}]
+      - [{name: count, kwargs: {beta: 1.0}, weight: 0.1}]   # shapers as reward_plugins.ShaperSpec.parse reads them
+      - {name: count, beta: 1.0}        # kwargs may sit beside the name
       - {label: rnd+count, shapers: [{name: rnd, weight: 0.5}, {name: count, weight: 0.05}]}
     algos: [ppo]                        # names, or {name, hyperparams}
     seeds: 3                            # an int n means seeds 0..n-1; or a list of ints
@@ -35,8 +36,10 @@ from typing import Any
 import yaml
 
 from agentenvs.errors import ConfigError
+from reward_plugins.errors import ShaperConfigError
+from reward_plugins.spec import ShaperSpec, parse_shaper_specs
 
-from ..config import RunConfig, ShaperSpec
+from ..config import RunConfig
 from ..yaml_io import load_yaml
 
 #: RunConfig fields a spec may set under ``budget``.
@@ -50,6 +53,13 @@ _NO_SHAPING = ("none", None)
 
 class GridSpecError(ConfigError):
     """A grid spec is malformed or names an unknown env, shaper or algorithm."""
+
+
+class GridShaperError(GridSpecError, ShaperConfigError):
+    """A grid's shaper entry is malformed, or names an unknown shaper or argument.
+
+    Both a grid error and reward_plugins' :class:`ShaperConfigError`.
+    """
 
 
 @dataclass
@@ -96,7 +106,7 @@ class GridSpec:
         return {
             "name": self.name,
             "envs": [{"id": e, "env_kwargs": k} for e, k in self.envs],
-            "shapers": [{"label": s.label, "shapers": [vars(x) for x in s.shapers]} for s in self.shapers],
+            "shapers": [{"label": s.label, "shapers": [x.to_dict() for x in s.shapers]} for s in self.shapers],
             "algos": [{"name": a, "hyperparams": h} for a, h in self.algos],
             "seeds": list(self.seeds),
             "budget": dict(self.budget),
@@ -122,16 +132,6 @@ def _list(value: Any, where: str) -> list[Any]:
     return items
 
 
-def _shaper_spec(item: Any, where: str) -> ShaperSpec:
-    if isinstance(item, str):
-        return ShaperSpec(item)
-    data = _mapping(item, where)
-    unknown = set(data) - {"name", "kwargs", "weight"}
-    if "name" not in data or unknown:
-        raise GridSpecError(f"{where} must have a 'name' and optionally 'kwargs' and 'weight'; got keys {sorted(data)}")
-    return ShaperSpec(str(data["name"]), _mapping(data.get("kwargs"), f"{where}.kwargs"), data.get("weight", 1.0))
-
-
 def _shaper_entry(item: Any, where: str) -> ShaperEntry:
     label = None
     if isinstance(item, Mapping) and "shapers" in item:
@@ -142,10 +142,11 @@ def _shaper_entry(item: Any, where: str) -> ShaperEntry:
         label, item = data.get("label"), data["shapers"]
     if item in _NO_SHAPING or item == []:
         specs: list[ShaperSpec] = []
-    elif isinstance(item, list):
-        specs = [_shaper_spec(x, f"{where}[{i}]") for i, x in enumerate(item)]
     else:
-        specs = [_shaper_spec(item, where)]
+        try:
+            specs = parse_shaper_specs(item, where)
+        except ShaperConfigError as e:
+            raise GridShaperError(str(e)) from None
     return ShaperEntry(str(label) if label else ("+".join(s.name for s in specs) or "none"), specs)
 
 
@@ -177,7 +178,7 @@ def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise GridSpecError(f"unknown spec keys {sorted(unknown)}; allowed: {sorted(_TOP_KEYS)}")
-    envs = []
+    envs: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(_list(data.get("envs"), "envs")):
         if isinstance(item, str):
             envs.append((item, {}))
@@ -193,7 +194,7 @@ def parse_spec(data: Mapping[str, Any], name: str = "grid") -> GridSpec:
             raise GridSpecError(f"shaper label {label!r} contains a path separator; labels name run directories")
     if len(set(labels)) != len(labels):
         raise GridSpecError(f"shaper entries share a label ({labels}); give each entry a distinct 'label'")
-    algos = []
+    algos: list[tuple[str, dict[str, Any]]] = []
     for i, item in enumerate(_list(data.get("algos", ["ppo"]), "algos")):
         if isinstance(item, str):
             algos.append((item, {}))
@@ -246,11 +247,9 @@ def validate_names(configs: list[RunConfig]) -> None:
     import gymnasium as gym
 
     import agentenvs  # noqa: F401  (registers the ids)
-    from reward_plugins import available_shapers
 
     from ..train import ALGORITHMS
 
-    shapers = set(available_shapers())
     for config in configs:
         if config.env_id not in gym.registry:
             ours = sorted(k for k in gym.registry if k.startswith("agentenvs/"))
@@ -258,7 +257,8 @@ def validate_names(configs: list[RunConfig]) -> None:
                                 "(or any registered gymnasium id)")
         if config.algo not in ALGORITHMS:
             raise GridSpecError(f"unknown algorithm {config.algo!r}; choose one of {sorted(ALGORITHMS)}")
-        for spec in config.shapers:
-            if spec.name not in shapers:
-                raise GridSpecError(f"unknown shaper {spec.name!r}; "
-                                    f"registered shapers: {sorted(shapers) or 'none yet'}")
+        for i, spec in enumerate(config.shapers):
+            try:
+                spec.check(f"{config.label or config.shaper_label}: shapers[{i}]")
+            except ShaperConfigError as e:
+                raise GridShaperError(str(e)) from None

@@ -10,7 +10,7 @@ from torch import Tensor
 from ..base import TransitionBatch
 from ..errors import ShaperConfigError
 from ..schedules import Schedule, make_schedule
-from ..wrappers.core import ShaperSpec
+from ..spec import ShaperLike
 from .nested import NestedShaper
 
 
@@ -30,7 +30,7 @@ class WeightedSum(NestedShaper):
 
     def __init__(
         self,
-        shapers: Iterable[ShaperSpec],
+        shapers: Iterable[ShaperLike],
         weights: Iterable[float | Schedule | dict[str, Any]] | None = None,
         device: torch.device | str | None = None,
     ) -> None:
@@ -83,7 +83,7 @@ class Clip(NestedShaper):
 
     def __init__(
         self,
-        shaper: ShaperSpec,
+        shaper: ShaperLike,
         low: float | None = -1.0,
         high: float | None = 1.0,
         device: torch.device | str | None = None,

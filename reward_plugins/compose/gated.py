@@ -6,7 +6,7 @@ from torch import Tensor
 
 from ..base import TransitionBatch
 from ..errors import ShaperConfigError
-from ..wrappers.core import ShaperSpec
+from ..spec import ShaperLike
 from .nested import NestedShaper
 
 OUTCOMES = ("return", "last")
@@ -35,7 +35,7 @@ class GatedShaping(NestedShaper):
 
     def __init__(
         self,
-        shaper: ShaperSpec,
+        shaper: ShaperLike,
         threshold: float = 1.0,
         outcome: str = "return",
         device: torch.device | str | None = None,

@@ -9,7 +9,8 @@ import torch
 from torch import Tensor, nn
 
 from ..base import INPUTS, RewardShaper, TransitionBatch
-from ..wrappers.core import ShaperSpec, build_shaper
+from ..errors import ShaperConfigError
+from ..spec import ShaperLike, build_shapers
 
 
 class NestedShaper(RewardShaper):
@@ -23,11 +24,15 @@ class NestedShaper(RewardShaper):
 
     def __init__(
         self,
-        children: Iterable[ShaperSpec],
+        children: Iterable[ShaperLike],
         extra_requires: Iterable[str] = (),
         device: torch.device | str | None = None,
     ) -> None:
-        built = [build_shaper(spec) for spec in children]
+        built = build_shapers(list(children), f"{type(self).__name__} children")
+        weighted = [spec.name for _, spec in built if spec is not None and spec.weight != 1.0]
+        if weighted:
+            raise ShaperConfigError(f"{type(self).__name__} children {weighted} have a 'weight'; a child's weight "
+                                    "belongs in the composition's own arguments (e.g. weighted_sum's weights)")
         first = built[0][0].device if built else None
         super().__init__(device if device is not None else first)
         self.shapers = nn.ModuleList(s for s, _ in built)

@@ -6,7 +6,7 @@ from torch import Tensor
 
 from ..base import TransitionBatch
 from ..errors import ShaperConfigError
-from ..wrappers.core import ShaperSpec
+from ..spec import ShaperLike
 from .nested import NestedShaper
 
 #: Relative variance below which returns count as having no spread.
@@ -35,7 +35,7 @@ class RunningNorm(NestedShaper):
 
     def __init__(
         self,
-        shaper: ShaperSpec,
+        shaper: ShaperLike,
         gamma: float = 0.99,
         eps: float = 1e-8,
         reset_on_done: bool = True,

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .core import ENV_COMPONENT, ShaperSpec, ShapingCore
+from ..spec import ShaperSpec
+from .core import ENV_COMPONENT, ShapingCore
 from .single import ShapedEnv
 from .vector import ShapedVectorEnv
 

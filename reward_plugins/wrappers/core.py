@@ -1,5 +1,7 @@
-"""What every shaping wrapper shares: building shapers from specs, checking their inputs at wrap
-time, scoring one batch, resetting and updating shapers, and weighting the components.
+"""What every shaping wrapper shares.
+
+Building shapers from specs, checking their inputs at wrap time, gathering one batch from the
+input table, scoring it, resetting and updating shapers, and weighting the components.
 
 The env-specific wrappers only gather a :class:`~reward_plugins.base.TransitionBatch` of CPU
 tensors and hand it to :meth:`ShapingCore.score`.
@@ -8,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, Union
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -18,20 +20,16 @@ import torch
 from ..base import RewardShaper, TransitionBatch
 from ..errors import (
     MissingInputError,
+    NonFiniteInputError,
     NonFiniteRewardError,
     ShaperConfigError,
     ShaperOutputError,
 )
-from ..registry import make_shaper
 from ..schedules import Constant, Schedule, make_schedule, schedule_spec
-from .inputs import find_entry, unavailable_inputs
+from ..spec import ShaperLike, ShaperSpec, build_shapers
+from .inputs import INPUT_TABLE, find_entry, unavailable_inputs
 
 logger = logging.getLogger("reward_plugins")
-
-#: A shaper as a wrapper accepts it: an instance, a registry name, a ``{"name": ..., "kwargs":
-#: {...}}`` dict (``kwargs`` may also be given inline: ``{"name": "count", "beta": 0.1}``), or
-#: a ``(name, kwargs)`` pair.
-ShaperSpec = Union[RewardShaper, str, Mapping[str, Any], Sequence[Any]]
 
 #: Which envs provide each input that not every env has; quoted by :class:`MissingInputError`.
 PROVIDERS: dict[str, str] = {
@@ -44,6 +42,8 @@ PROVIDERS: dict[str, str] = {
     "state_key": "envs exposing env.unwrapped.state_key(), an exact int64 key of the current state "
     "(vector envs: a batched state_key() or sub-envs that have one), e.g. the agentenvs Sokoban envs; "
     "count bonuses can hash observations instead (input='obs')",
+    "instruction": "envs exposing env.unwrapped.instruction(), each env's goal as a string (vector envs: "
+    "a batched instruction() returning one string per env, or sub-envs that have one)",
 }
 
 #: Why ``state_key`` is withheld where envs reset within the step, before the wrapper reads keys.
@@ -57,38 +57,9 @@ ENV_COMPONENT = "env"
 
 ON_NONFINITE = ("raise", "warn")
 
-
-def _is_pair(spec: Any) -> bool:
-    """Whether ``spec`` is a ``(name, kwargs)`` pair."""
-    return (
-        isinstance(spec, (tuple, list))
-        and len(spec) == 2
-        and isinstance(spec[0], str)
-        and (spec[1] is None or isinstance(spec[1], Mapping))
-    )
-
-
-def build_shaper(spec: ShaperSpec) -> tuple[RewardShaper, Any]:
-    """The shaper for ``spec`` and the plain form to record in ``env.spec``."""
-    if isinstance(spec, RewardShaper):
-        return spec, spec
-    if isinstance(spec, str):
-        return make_shaper(spec), spec
-    if isinstance(spec, Mapping):
-        params = dict(spec)
-        if "name" not in params:
-            raise ShaperConfigError(f"a shaper dict needs a 'name' key, got {dict(spec)!r}")
-        name = params.pop("name")
-        kwargs = dict(params.pop("kwargs", {}) or {})
-        kwargs.update(params)
-        return make_shaper(name, **kwargs), {"name": name, "kwargs": kwargs}
-    if _is_pair(spec):
-        name, kwargs = spec[0], dict(spec[1] or {})
-        return make_shaper(name, **kwargs), {"name": name, "kwargs": kwargs}
-    raise ShaperConfigError(
-        f"cannot build a shaper from {spec!r}: give a RewardShaper, a registry name, "
-        "a {'name': ..., 'kwargs': {...}} dict or a (name, kwargs) pair"
-    )
+#: One step as a wrapper sees it: input name -> its batched value, or a function returning it
+#: (called only when a shaper needs that input). Keys are the names of :data:`INPUT_TABLE`.
+StepView = Mapping[str, Any]
 
 
 def _label(shaper: RewardShaper, taken: set[str]) -> str:
@@ -100,9 +71,14 @@ def _label(shaper: RewardShaper, taken: set[str]) -> str:
     return label
 
 
-def _weights(weights: Any, labels: list[str], names: list[str]) -> list[Schedule]:
+def _weights(weights: Any, labels: list[str], names: list[str], specs: list[ShaperSpec | None]) -> list[Schedule]:
+    """One schedule per shaper: from ``weights`` when given, else each spec's own weight."""
     if weights is None:
-        return [make_schedule(1.0) for _ in labels]
+        return [make_schedule(1.0 if spec is None else spec.weight) for spec in specs]
+    weighted = [lab for lab, spec in zip(labels, specs) if spec is not None and spec.weight != 1.0]
+    if weighted:
+        raise ShaperConfigError(f"shapers {weighted} have a 'weight' in their spec and weights= was given too; "
+                                "give each weight once")
     if isinstance(weights, (int, float, Schedule)) and not isinstance(weights, bool):
         return [make_schedule(weights) for _ in labels]
     if isinstance(weights, Mapping) and "schedule" not in weights:
@@ -118,40 +94,51 @@ def _weights(weights: Any, labels: list[str], names: list[str]) -> list[Schedule
     return [make_schedule(w) for w in weights]
 
 
-def to_tensor(value: Any) -> Any:
-    """Numpy (or a dict of numpy) -> CPU tensors without copying; strings stay a list."""
-    if type(value) is np.ndarray and value.dtype.kind in "biuf" and value.flags.c_contiguous:
-        return torch.from_numpy(value)
+def _nonfinite_rows(value: Any) -> np.ndarray | None:
+    """``[B]`` bool: rows of a float tensor (or dict of tensors) holding NaN/inf; ``None`` if none do."""
+    tensors = value.values() if isinstance(value, Mapping) else [value]
+    bad = None
+    for t in tensors:
+        if isinstance(t, torch.Tensor) and t.is_floating_point() and t.numel():
+            finite = torch.isfinite(t)
+            if not bool(finite.all()):
+                rows = ~finite.reshape(t.shape[0], -1).all(dim=1).numpy()
+                bad = rows if bad is None else bad | rows
+    return bad
+
+
+def _zero_nonfinite(value: Any) -> Any:
+    """A copy of ``value`` with NaN/inf replaced by 0 (the env's own arrays are left alone)."""
     if isinstance(value, Mapping):
-        return {k: to_tensor(v) for k, v in value.items()}
-    if isinstance(value, torch.Tensor):
-        return value
-    if isinstance(value, (tuple, list)):
-        return list(value)
-    array = np.asarray(value)
-    if array.dtype == object or array.dtype.kind in "US":
-        return array.tolist()
-    return torch.from_numpy(np.ascontiguousarray(array))
+        return {k: _zero_nonfinite(v) for k, v in value.items()}
+    if isinstance(value, torch.Tensor) and value.is_floating_point():
+        return torch.nan_to_num(value, nan=0.0, posinf=0.0, neginf=0.0)
+    return value
 
 
 class ShapingCore:
     """Shapers, their weights and their step counters, for one wrapper.
 
-    :param shapers: shaper specs (see :data:`ShaperSpec`), or one spec.
-    :param weights: ``None`` (all 1), one weight for all, a list (one per shaper), or a dict from
-        label or registry name to weight; each a float, :class:`Schedule` or schedule dict.
+    :param shapers: one shaper or a list (see :func:`~reward_plugins.spec.parse_shaper_specs`).
+    :param weights: ``None`` (each spec's own ``weight``, 1 for instances), one weight for all, a
+        list (one per shaper), or a dict from label or registry name to weight; each a float,
+        :class:`Schedule` or schedule dict.
     :param observation_space, action_space: single-env (or single-agent) spaces for ``setup``.
     :param num_envs: batch size of every step.
     :param unavailable: input name -> why this env cannot provide it.
-    :param on_nonfinite: ``"raise"`` a :class:`NonFiniteRewardError`, or ``"warn"``: log a
-        warning and use 0 for the non-finite entries.
+    :param on_nonfinite: what to do with NaN/inf, in inputs (checked before any shaper runs) and
+        in shaped rewards: ``"raise"`` a :class:`NonFiniteInputError` /
+        :class:`NonFiniteRewardError`, or ``"warn"`` (once per input or shaper) and give 0 there:
+        rows with a non-finite input are invalid for that step, so no shaper scores or learns them.
     :param update_every: call ``shaper.update`` every this many wrapper steps (0 disables).
+    :param resume_env_steps: env steps already taken (by the run this one resumes), so weight
+        schedules and ``update_every`` continue where they were.
     :param owner: wrapper class name, for messages.
     """
 
     def __init__(
         self,
-        shapers: ShaperSpec | Iterable[ShaperSpec],
+        shapers: ShaperLike | Iterable[ShaperLike],
         weights: Any,
         *,
         observation_space: gym.Space,
@@ -160,22 +147,26 @@ class ShapingCore:
         unavailable: Mapping[str, str],
         on_nonfinite: str = "raise",
         update_every: int = 1,
+        resume_env_steps: int = 0,
         owner: str = "wrapper",
     ) -> None:
         if on_nonfinite not in ON_NONFINITE:
             raise ShaperConfigError(f"on_nonfinite must be one of {ON_NONFINITE}, got {on_nonfinite!r}")
-        if update_every < 0:
-            raise ShaperConfigError(f"update_every must be >= 0 (0: never update), got {update_every}")
-        if isinstance(shapers, (RewardShaper, str, Mapping)) or _is_pair(shapers):
-            shapers = [shapers]
-        built = [build_shaper(spec) for spec in shapers]
+        if isinstance(update_every, bool) or not isinstance(update_every, int) or update_every < 0:
+            raise ShaperConfigError(f"update_every must be an int >= 0 (0: never update), got {update_every!r}")
+        if isinstance(resume_env_steps, bool) or not isinstance(resume_env_steps, int) or resume_env_steps < 0:
+            raise ShaperConfigError(f"resume_env_steps must be an int >= 0, got {resume_env_steps!r}")
+        built = build_shapers(shapers)
         if not built:
             raise ShaperConfigError(f"{owner} needs at least one shaper")
         self.shapers: list[RewardShaper] = [s for s, _ in built]
-        self.recorded_shapers: list[Any] = [r for _, r in built]
+        #: What ``env.spec`` records for each shaper: ``{"name", "kwargs"}``, or the instance.
+        self.recorded_shapers: list[Any] = [s if spec is None else {"name": spec.name, "kwargs": spec.kwargs}
+                                            for s, spec in built]
         taken: set[str] = set()
         self.labels: list[str] = [_label(s, taken) for s in self.shapers]
-        self.weights: list[Schedule] = _weights(weights, self.labels, [s.name for s in self.shapers])
+        self.weights: list[Schedule] = _weights(weights, self.labels, [s.name for s in self.shapers],
+                                                [spec for _, spec in built])
         self.recorded_weights: list[Any] = [schedule_spec(w) for w in self.weights]
         self.on_nonfinite = on_nonfinite
         self.update_every = update_every
@@ -183,20 +174,28 @@ class ShapingCore:
         self.owner = owner
         self.requires: frozenset[str] = frozenset().union(*(s.requires for s in self.shapers))
         self._check_inputs(unavailable)
+        self._rows = [row for row in INPUT_TABLE if row.name in self.requires]
         for shaper in self.shapers:
             shaper.setup(observation_space, action_space, num_envs)
         self.devices = list(dict.fromkeys(s.device for s in self.shapers))
-        self._nested = [hasattr(s, "last_components") for s in self.shapers]
+        self._terms = [self._terms_of(s) for s in self.shapers]
         self._constant = all(isinstance(w, Constant) for w in self.weights)
         self._constant_values = [w(0) for w in self.weights]
         self._all_cpu = all(dev.type == "cpu" for dev in self.devices)
         self._updaters = [(s, lab) for s, lab in zip(self.shapers, self.labels) if type(s).update is not RewardShaper.update]
         self._resetters = [s for s in self.shapers if type(s).reset is not RewardShaper.reset]
+        self._warned: set[str] = set()
         #: Env steps scored so far (valid rows only); schedules read it.
-        self.num_env_steps = 0
-        self.num_wrapper_steps = 0
+        self.num_env_steps = resume_env_steps
+        self.num_wrapper_steps = resume_env_steps // num_envs
         #: label -> statistics returned by the shaper's last ``update`` (shapers that override it).
         self.last_update_stats: dict[str, dict[str, float]] = {}
+
+    @staticmethod
+    def _terms_of(shaper: RewardShaper) -> list[str]:
+        """The terms a composition reports from ``last_components`` (none for a plain shaper)."""
+        terms = list(shaper.components())
+        return [] if terms == [shaper.name or type(shaper).__name__] else terms
 
     def _check_inputs(self, unavailable: Mapping[str, str]) -> None:
         for shaper, label in zip(self.shapers, self.labels):
@@ -230,20 +229,63 @@ class ShapingCore:
         for shaper in self._resetters:
             shaper.reset(on[shaper.device])
 
+    def batch(self, view: StepView) -> TransitionBatch:
+        """The :class:`TransitionBatch` of the inputs the shapers declare, read from ``view``.
+
+        Each input is converted by its row of :data:`~reward_plugins.wrappers.inputs.INPUT_TABLE`.
+        """
+        fields = {}
+        for row in self._rows:
+            value = view[row.name]
+            fields[row.name] = row.convert(value() if callable(value) else value)
+        return TransitionBatch(**fields, size=self.num_envs)
+
+    def step(
+        self, view: StepView, done: np.ndarray, valid: np.ndarray | None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Gather the batch of one step from ``view`` and :meth:`score` it."""
+        return self.score(self.batch(view), done, valid)
+
+    def _check_finite_inputs(self, batch: TransitionBatch, valid: np.ndarray | None) -> np.ndarray | None:
+        """Raise for NaN/inf in float inputs, or warn, zero them and mark their rows invalid.
+
+        Returns the new ``valid``.
+        """
+        for row in self._rows:
+            if not row.finite:
+                continue
+            bad = _nonfinite_rows(getattr(batch, row.name))
+            if bad is None or (valid is not None and not (bad & valid).any()):
+                continue
+            where = np.flatnonzero(bad if valid is None else bad & valid)
+            msg = (f"input {row.name!r} is NaN or inf at rows {where[:8].tolist()}{'...' if where.size > 8 else ''} "
+                   f"of this step, seen by {self.owner}")
+            if self.on_nonfinite == "raise":
+                raise NonFiniteInputError(
+                    msg + "; no shaper saw it. Pass on_nonfinite='warn' to skip such rows instead")
+            if row.name not in self._warned:
+                self._warned.add(row.name)
+                logger.warning("%s; those rows get 0 shaped reward and are not learned from (warned once)", msg)
+            setattr(batch, row.name, _zero_nonfinite(getattr(batch, row.name)))
+            valid = ~bad if valid is None else valid & ~bad
+        return valid
+
     def score(
         self, batch: TransitionBatch, done: np.ndarray, valid: np.ndarray | None
     ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Score one step of ``B`` transitions.
 
-        Moves ``batch`` to each shaper device once, calls every shaper, checks and weights the
-        outputs, updates shapers when due, then resets episodic state where ``done``.
+        Checks float inputs for NaN/inf, moves ``batch`` to each shaper device once, calls every
+        shaper, checks and weights the outputs, updates shapers when due, then resets episodic
+        state where ``done``.
 
         :return: the weighted sum of shaped rewards ``[B]`` float64 (0 on invalid rows), and
             label -> unweighted shaped reward ``[B]`` float32 (0 on invalid rows), plus
-            ``"label/child"`` for the children of shapers exposing ``last_components``
-            (e.g. :class:`~reward_plugins.compose.WeightedSum`).
+            ``"label/term"`` for each term of compositions (see ``RewardShaper.components``).
         """
         batch.size = self.num_envs
+        transitions = valid
+        valid = self._check_finite_inputs(batch, valid)
         invalid = None
         if valid is not None:
             batch.valid = torch.from_numpy(np.ascontiguousarray(valid, dtype=bool))
@@ -252,19 +294,19 @@ class ShapingCore:
         total: np.ndarray | None = None
         components: dict[str, np.ndarray] = {}
         with torch.no_grad():
-            for shaper, label, weight, nested in zip(self.shapers, self.labels, self._weight_values(), self._nested):
+            for shaper, label, weight, terms in zip(self.shapers, self.labels, self._weight_values(), self._terms):
                 values = self._as_array(shaper(batch if on is None else on[shaper.device]), label)
                 if invalid is not None:
                     np.copyto(values, 0.0, where=invalid)
                 components[label] = values
                 term = values.astype(np.float64) if weight == 1.0 else np.multiply(values, weight, dtype=np.float64)
                 total = term if total is None else np.add(total, term, out=total)
-                if nested:
-                    for child, tensor in shaper.last_components.items():
-                        child_values = np.array(tensor.detach().to("cpu", torch.float32).numpy())
-                        if invalid is not None:
-                            np.copyto(child_values, 0.0, where=invalid)
-                        components[f"{label}/{child}"] = child_values
+                for child in terms:
+                    child_values = np.array(shaper.last_components[child].detach().to("cpu", torch.float32).numpy())
+                    if invalid is not None:
+                        np.copyto(child_values, 0.0, where=invalid)
+                    components[f"{label}/{child}"] = child_values
+        total = cast(np.ndarray, total)  # at least one shaper, checked in __init__
         if not math.isfinite(total.sum()):
             total = self._handle_nonfinite(components, total)
         self.num_wrapper_steps += 1
@@ -274,7 +316,7 @@ class ShapingCore:
                     stats = shaper.update(batch if on is None else on[shaper.device])
                     self.last_update_stats[label] = dict(stats)
         if self._resetters:
-            self.reset_episodes(done if valid is None else done & valid)
+            self.reset_episodes(done if transitions is None else done & transitions)
         self.num_env_steps += self.num_envs if valid is None else int(np.count_nonzero(valid))
         return total, components
 
@@ -313,10 +355,21 @@ class ShapingCore:
         return sum((weights[label] * components[label] for label in self.labels), np.zeros_like(total))
 
 
+def usable_sources(
+    sources: Mapping[str, Callable[[], Any]], withheld: Mapping[str, str] | None
+) -> tuple[dict[str, Callable[[], Any]], dict[str, str]]:
+    """The env-method sources a wrapper may use, and input name -> why each withheld one is not."""
+    withheld = dict(withheld or {})
+    usable = {name: source for name, source in sources.items() if name not in withheld}
+    return usable, {k: v for k, v in withheld.items() if k in sources}
+
+
 class ShapingWrapperMixin:
-    """What the four wrappers share: their :class:`ShapingCore`, where image and text inputs sit
-    in the observation, the env methods that answer ``reward_state`` and ``state_key``, and the
-    properties training code reads.
+    """What the single, vector and SB3 wrappers share.
+
+    Their :class:`ShapingCore`, where image and text inputs sit in the observation, the env methods
+    that answer ``reward_state``, ``state_key`` and
+    ``instruction``, and the properties training code reads.
     """
 
     core: ShapingCore
@@ -325,7 +378,7 @@ class ShapingWrapperMixin:
 
     def _init_shaping(
         self,
-        shapers: ShaperSpec | Iterable[ShaperSpec],
+        shapers: ShaperLike | Iterable[ShaperLike],
         weights: Any,
         *,
         observation_space: gym.Space,
@@ -335,12 +388,12 @@ class ShapingWrapperMixin:
         render_mode: str | None,
         on_nonfinite: str,
         update_every: int,
+        resume_env_steps: int,
         text_from_info: bool,
         withheld: Mapping[str, str] | None = None,
     ) -> None:
         """``withheld``: input name -> why this wrapper cannot use the env's method for it."""
-        withheld = dict(withheld or {})
-        self._sources = {name: source for name, source in sources.items() if name not in withheld}
+        self._sources, refused = usable_sources(sources, withheld)
         unavailable = unavailable_inputs(
             observation_space,
             env_methods=self._sources.keys(),
@@ -353,9 +406,10 @@ class ShapingWrapperMixin:
             observation_space=observation_space,
             action_space=action_space,
             num_envs=num_envs,
-            unavailable={**unavailable, **{k: v for k, v in withheld.items() if k in sources}},
+            unavailable={**unavailable, **refused},
             on_nonfinite=on_nonfinite,
             update_every=update_every,
+            resume_env_steps=resume_env_steps,
             owner=type(self).__name__,
         )
         self._image = find_entry(observation_space, "image")

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
-from ..base import TransitionBatch
 from ..errors import MissingDependencyError, MissingInputError
-from .core import ENV_COMPONENT, STALE_STATE_KEY, ShaperSpec, ShapingWrapperMixin, to_tensor
+from ..spec import ShaperLike
+from .core import ENV_COMPONENT, STALE_STATE_KEY, ShapingWrapperMixin
 from .inputs import copy_obs, method_sources, pick, replace_rows
 
 try:
@@ -17,6 +17,18 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise MissingDependencyError(
         "ShapedVecEnv needs stable-baselines3: pip install 'agentenvs[baselines]' (or stable-baselines3)"
     ) from e
+
+
+#: Key of ``VecEnv.metadata`` by which a base VecEnv declares that its batched env methods
+#: (``reward_state()``, ``state_key()``, ``instruction()``) answer, right after ``step_wait``,
+#: for the states its finished envs ended in (read before it reset them), as
+#: ``baselines.envs.NativeVecEnvAdapter`` does. SB3's own VecEnvs reset first and do not.
+KEEPS_TERMINAL_STATES = "keeps_terminal_states"
+
+
+def keeps_terminal_states(venv: VecEnv) -> bool:
+    """Whether the base of ``venv`` declares :data:`KEEPS_TERMINAL_STATES`."""
+    return bool(venv.unwrapped.metadata.get(KEEPS_TERMINAL_STATES, False))
 
 
 def _env_method_sources(venv: VecEnv) -> dict[str, Callable[[], Any]]:
@@ -35,25 +47,26 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     ``infos[j]["terminal_observation"]``; that is used as ``next_obs`` (and as the frame, with
     pixel observations). ``terminated`` is ``done and not infos[j]["TimeLimit.truncated"]``.
     Frames from ``get_images()`` describe the reset state of done envs, and so does
-    ``reward_state`` read after the step, unless the base VecEnv's batched methods keep the
-    terminal states (it then sets ``keeps_terminal_states = True``, as
-    ``baselines.envs.NativeVecEnvAdapter`` does). ``state_key`` is only offered by such VecEnvs. Parameters are
-    those of :class:`~reward_plugins.wrappers.ShapedEnv`.
+    ``reward_state`` / ``instruction`` read after the step, unless the base VecEnv declares
+    ``metadata["keeps_terminal_states"] = True`` (:data:`KEEPS_TERMINAL_STATES`, as
+    ``baselines.envs.NativeVecEnvAdapter`` does). ``state_key`` is only offered by such VecEnvs.
+    Parameters are those of :class:`~reward_plugins.wrappers.ShapedEnv`.
     """
 
     def __init__(
         self,
         venv: VecEnv,
-        shapers: ShaperSpec | Iterable[ShaperSpec],
+        shapers: ShaperLike | Iterable[ShaperLike],
         weights: Any = None,
         *,
         on_nonfinite: str = "raise",
         update_every: int = 1,
+        resume_env_steps: int = 0,
         text_from_info: bool = False,
     ) -> None:
         super().__init__(venv)
         withheld = {}
-        if not getattr(venv.unwrapped, "keeps_terminal_states", False):
+        if not keeps_terminal_states(venv):
             withheld["state_key"] = STALE_STATE_KEY.format(
                 where=f"{type(venv.unwrapped).__name__} resets finished envs within step_wait (SB3's convention)",
                 fix="wrap a VecEnv that keeps terminal states (baselines.envs.NativeVecEnvAdapter, used for native "
@@ -69,6 +82,7 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
             render_mode=venv.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
+            resume_env_steps=resume_env_steps,
             text_from_info=text_from_info,
         )
         self._obs: Any = None
@@ -96,19 +110,18 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
         terminated = dones.copy()
         for i in rows:
             terminated[i] = not infos[i].get("TimeLimit.truncated", False)
-        batch = TransitionBatch(
-            obs=to_tensor(self._obs) if core.needs("obs") else None,
-            next_obs=to_tensor(next_obs) if core.needs("next_obs") else None,
-            action=to_tensor(np.asarray(self._actions)) if core.needs("action") else None,
-            reward=to_tensor(np.asarray(rewards, dtype=np.float32)) if core.needs("reward") else None,
-            done=to_tensor(dones) if core.needs("done") else None,
-            terminated=to_tensor(terminated) if core.needs("terminated") else None,
-            reward_state=to_tensor(self._sources["reward_state"]()) if core.needs("reward_state") else None,
-            state_key=to_tensor(self._sources["state_key"]()) if core.needs("state_key") else None,
-            frames=to_tensor(self._frames(next_obs)) if core.needs("frames") else None,
-            text=self._text_of(next_obs, infos) if core.needs("text") else None,
-        )
-        shaped, components = core.score(batch, dones, None)
+        view = {
+            "obs": self._obs,
+            "next_obs": next_obs,
+            "action": lambda: np.asarray(self._actions),
+            "reward": rewards,
+            "done": dones,
+            "terminated": terminated,
+            **self._sources,
+            "frames": lambda: self._frames(next_obs),
+            "text": lambda: self._text_of(next_obs, infos),
+        }
+        shaped, components = core.step(view, dones, None)
         if core.needs("obs"):
             self._obs = copy_obs(obs)
         components = {ENV_COMPONENT: np.asarray(rewards, dtype=np.float32), **components}
@@ -120,7 +133,7 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
     def _frames(self, next_obs: Any) -> np.ndarray:
         if self._image is not None:
             return np.asarray(pick(next_obs, self._image))
-        return np.stack(self.venv.get_images())
+        return np.stack(cast(list[np.ndarray], self.venv.get_images()))
 
     def _text_of(self, next_obs: Any, infos: list[dict[str, Any]]) -> list[str]:
         if self._text is not None:

@@ -7,9 +7,9 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
-from ..base import TransitionBatch
 from ..errors import MissingInputError
-from .core import ENV_COMPONENT, ShaperSpec, ShapingWrapperMixin, to_tensor
+from ..spec import ShaperLike
+from .core import ENV_COMPONENT, ShapingWrapperMixin
 from .inputs import ENV_METHOD_INPUTS, batch_one, pick
 
 
@@ -27,14 +27,19 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
 
     :param env: the env to shape.
     :param shapers: one or more shapers: instances, registry names, ``{"name": ..., "kwargs":
-        {...}}`` dicts or ``(name, kwargs)`` pairs. Give names or dicts for ``env.spec`` to
+        {...}, "weight": ...}`` dicts, ``(name, kwargs)`` pairs or
+        :class:`~reward_plugins.spec.ShaperSpec` s. Give names or dicts for ``env.spec`` to
         round-trip through ``gym.make``.
-    :param weights: ``None`` (all 1), one weight for all shapers, a list (one per shaper) or a
-        dict label -> weight; each a float, a :class:`~reward_plugins.schedules.Schedule` or a
-        schedule dict, stepped by env steps.
-    :param on_nonfinite: ``"raise"`` :class:`~reward_plugins.errors.NonFiniteRewardError` on a
-        NaN/inf shaped reward, or ``"warn"``: log a warning and use 0.
+    :param weights: ``None`` (each spec's ``weight``, else 1), one weight for all shapers, a list
+        (one per shaper) or a dict label -> weight; each a float, a
+        :class:`~reward_plugins.schedules.Schedule` or a schedule dict, stepped by env steps.
+    :param on_nonfinite: on a NaN/inf input or shaped reward, ``"raise"``
+        :class:`~reward_plugins.errors.NonFiniteInputError` (before any shaper sees the input) or
+        :class:`~reward_plugins.errors.NonFiniteRewardError`; or ``"warn"``: log a warning and
+        give 0 for that step.
     :param update_every: call ``shaper.update`` every this many steps; 0 never.
+    :param resume_env_steps: env steps already taken by the run this one resumes, so weight
+        schedules and ``update_every`` continue.
     :param text_from_info: read the ``text`` input from ``info["text"]`` instead of a Text
         observation.
     :raises MissingInputError: at wrap time, when a shaper needs an input this env lacks.
@@ -43,11 +48,12 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
     def __init__(
         self,
         env: gym.Env,
-        shapers: ShaperSpec | Iterable[ShaperSpec],
+        shapers: ShaperLike | Iterable[ShaperLike],
         weights: Any = None,
         *,
         on_nonfinite: str = "raise",
         update_every: int = 1,
+        resume_env_steps: int = 0,
         text_from_info: bool = False,
     ) -> None:
         gym.Wrapper.__init__(self, env)
@@ -61,6 +67,7 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
             render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
+            resume_env_steps=resume_env_steps,
             text_from_info=text_from_info,
         )
         gym.utils.RecordConstructorArgs.__init__(
@@ -82,22 +89,21 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
 
     def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(action)
-        done = bool(terminated or truncated)
+        done = np.array([bool(terminated or truncated)])
         core = self.core
         next_obs = batch_one(obs) if core.requires & {"obs", "next_obs"} else None
-        batch = TransitionBatch(
-            obs=to_tensor(self._obs) if core.needs("obs") else None,
-            next_obs=to_tensor(next_obs) if core.needs("next_obs") else None,
-            action=to_tensor(batch_one(action)) if core.needs("action") else None,
-            reward=to_tensor(np.array([reward], dtype=np.float32)) if core.needs("reward") else None,
-            done=to_tensor(np.array([done])) if core.needs("done") else None,
-            terminated=to_tensor(np.array([bool(terminated)])) if core.needs("terminated") else None,
-            reward_state=to_tensor(batch_one(self._sources["reward_state"]())) if core.needs("reward_state") else None,
-            state_key=to_tensor(batch_one(self._sources["state_key"]())) if core.needs("state_key") else None,
-            frames=to_tensor(self._frames(obs)) if core.needs("frames") else None,
-            text=self._text_of(obs, info) if core.needs("text") else None,
-        )
-        shaped, components = core.score(batch, np.array([done]), None)
+        view = {
+            "obs": self._obs,
+            "next_obs": next_obs,
+            "action": lambda: batch_one(action),
+            "reward": [reward],
+            "done": done,
+            "terminated": [terminated],
+            **{name: (lambda source=source: batch_one(source())) for name, source in self._sources.items()},
+            "frames": lambda: self._frames(obs),
+            "text": lambda: self._text_of(obs, info),
+        }
+        shaped, components = core.step(view, done, None)
         if core.needs("obs"):
             self._obs = next_obs
         info = dict(info)

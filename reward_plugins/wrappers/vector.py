@@ -2,30 +2,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, VectorEnv
 
-from ..base import TransitionBatch
 from ..errors import MissingInputError
-from .core import ENV_COMPONENT, STALE_STATE_KEY, ShaperSpec, ShapingWrapperMixin, to_tensor
+from ..spec import ShaperLike
+from .core import ENV_COMPONENT, STALE_STATE_KEY, ShapingWrapperMixin
 from .inputs import copy_obs, method_sources, pick, replace_rows
 
 
 def _env_method_sources(env: VectorEnv) -> dict[str, Callable[[], Any]]:
-    """Batched ``reward_state`` / ``state_key`` sources: native vector envs (e.g.
-    ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs ask each sub-env.
+    """Batched sources of the env-method inputs.
+
+    Native vector envs (e.g. ``SokobanVectorEnv``) answer with one call; Sync/Async vector envs
+    ask each sub-env.
     """
     base = env.unwrapped
     if not isinstance(base, (SyncVectorEnv, AsyncVectorEnv)):
         return method_sources(base, lambda name: None)
 
+    calls: Any = env  # Sync/Async vector envs (or wrappers of them) have call()
+
     def per_env(name: str) -> Callable[[], list[Any]] | None:
-        if not all(env.call("has_wrapper_attr", name)):
+        if not all(calls.call("has_wrapper_attr", name)):
             return None
-        return lambda: list(env.call(name))
+        return lambda: list(calls.call(name))
 
     return method_sources(None, per_env)
 
@@ -57,11 +61,12 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
     def __init__(
         self,
         env: VectorEnv,
-        shapers: ShaperSpec | Iterable[ShaperSpec],
+        shapers: ShaperLike | Iterable[ShaperLike],
         weights: Any = None,
         *,
         on_nonfinite: str = "raise",
         update_every: int = 1,
+        resume_env_steps: int = 0,
         text_from_info: bool = False,
     ) -> None:
         gym.vector.VectorWrapper.__init__(self, env)
@@ -82,6 +87,7 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
             render_mode=env.render_mode,
             on_nonfinite=on_nonfinite,
             update_every=update_every,
+            resume_env_steps=resume_env_steps,
             text_from_info=text_from_info,
         )
         gym.utils.RecordConstructorArgs.__init__(
@@ -99,7 +105,7 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         mask = None
         if options is not None and "reset_mask" in options:
             mask = np.asarray(options["reset_mask"], dtype=bool).copy()
-        obs, info = self.env.reset(seed=seed, options=options)
+        obs, info = self.env.reset(seed=cast(Any, seed), options=options)  # Sync/Async envs take lists
         mask = np.ones(self.num_envs, dtype=bool) if mask is None else mask
         if self.core.needs("obs"):
             self._obs = copy_obs(obs)
@@ -118,21 +124,19 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         if self.autoreset_mode == AutoresetMode.SAME_STEP and done.any() and core.requires & {"next_obs", "frames", "text"}:
             rows = np.flatnonzero(done)
             next_obs = replace_rows(obs, rows, [infos["final_obs"][i] for i in rows])
-        need = core.requires
-        batch = TransitionBatch(
-            obs=to_tensor(self._obs) if "obs" in need else None,
-            next_obs=to_tensor(next_obs) if "next_obs" in need else None,
-            action=to_tensor(actions) if "action" in need else None,
-            reward=to_tensor(np.asarray(rewards, dtype=np.float32)) if "reward" in need else None,
-            done=to_tensor(done) if "done" in need else None,
-            terminated=to_tensor(np.asarray(terminations, dtype=bool)) if "terminated" in need else None,
-            reward_state=to_tensor(self._sources["reward_state"]()) if "reward_state" in need else None,
-            state_key=to_tensor(self._sources["state_key"]()) if "state_key" in need else None,
-            frames=to_tensor(self._frames(next_obs)) if "frames" in need else None,
-            text=self._text_of(next_obs, infos) if "text" in need else None,
-        )
-        shaped, components = core.score(batch, done, valid)
-        if "obs" in need:
+        view = {
+            "obs": self._obs,
+            "next_obs": next_obs,
+            "action": actions,
+            "reward": rewards,
+            "done": done,
+            "terminated": terminations,
+            **self._sources,
+            "frames": lambda: self._frames(next_obs),
+            "text": lambda: self._text_of(next_obs, infos),
+        }
+        shaped, components = core.step(view, done, valid)
+        if core.needs("obs"):
             self._obs = copy_obs(obs)
         if self.autoreset_mode == AutoresetMode.NEXT_STEP:
             self._pending_reset = done

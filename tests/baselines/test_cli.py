@@ -11,13 +11,17 @@ import yaml
 from agentenvs.cli import main as agentenvs_main
 from baselines.cli import CLIError, build_parser, build_run_config, main, parse_overrides, parse_shaper
 from baselines.config import RESULT_FILE, ShaperSpec
+from reward_plugins.errors import ShaperConfigError
 
 
 def test_shaper_and_override_parsing():
-    assert parse_shaper("count") == ("count", 1.0)
-    assert parse_shaper("rnd:0.05") == ("rnd", 0.05)
+    assert parse_shaper("count") == ShaperSpec("count", {}, 1.0)
+    assert parse_shaper("rnd:0.05") == ShaperSpec("rnd", {}, 0.05)
+    assert parse_shaper("{name: count, kwargs: {beta: 0.5}, weight: 0.1}") == ShaperSpec("count", {"beta": 0.5}, 0.1)
     with pytest.raises(CLIError, match="must be a number"):
         parse_shaper("rnd:lots")
+    with pytest.raises(ShaperConfigError, match=r"--shaper '\{nme: count\}': a shaper dict must have a 'name'"):
+        parse_shaper("{nme: count}")
     assert parse_overrides(["learning_rate=lin_3e-4", "n_steps=64", "policy_kwargs.net_arch=[64, 64]"]) == {
         "learning_rate": "lin_3e-4", "n_steps": 64, "policy_kwargs": {"net_arch": [64, 64]}}
     with pytest.raises(CLIError, match="key=value"):
@@ -42,6 +46,8 @@ def test_train_arguments_build_the_run_config():
     (["--env", "agentenvs/Nope-v0"], "unknown env id 'agentenvs/Nope-v0'; agentenvs ids: .*Sokoban-Tiny-v0"),
     (["--algo", "sac9"], "unknown algorithm 'sac9'; choose one of .*'ppo'"),
     (["--shaper", "curiosityy"], "unknown shaper 'curiosityy'; registered shapers: .*'count'"),
+    (["--shaper", "count", "--shaper-kwargs", '{"bta": 1}'], r"shaper 'count' takes no argument\(s\) \['bta'\]"),
+    (["--shaper", "count", "--shaper-kwargs", "[1]"], r"kwargs must be a mapping"),
     (["--shaper", "count", "--shaper-kwargs", "{oops"], "is not JSON"),
     (["--shaper-kwargs", "{}"], "1 --shaper-kwargs for 0 --shaper"),
 ])

@@ -152,3 +152,17 @@ def test_adapter_state_keys_are_those_of_terminal_states():
         finished += int(dones.sum())
         assert [i["reward_components"][keyed] for i in infos] == [i["reward_components"][hashed] for i in infos]
     assert finished >= N * 5
+
+
+def test_vector_envs_declare_partial_resets_and_the_adapter_declares_terminal_states():
+    import agentenvs  # noqa: F401
+
+    native = gym.make_vec("agentenvs/Sokoban-Tiny-v0", num_envs=2, vectorization_mode="vector_entry_point")
+    assert native.metadata["supports_reset_mask"] is True and supports_adapter(native)
+    cartpole = gym.make_vec("CartPole-v1", num_envs=2, vectorization_mode="vector_entry_point")
+    assert not supports_adapter(cartpole)
+    cartpole.metadata = {**cartpole.metadata, "supports_reset_mask": True}
+    assert supports_adapter(cartpole)  # what the env declares, not what its source reads
+    assert NativeVecEnvAdapter(native).metadata["keeps_terminal_states"] is True
+    same_step = SyncVectorEnv([_make] * 2, autoreset_mode=AutoresetMode.SAME_STEP)
+    assert NativeVecEnvAdapter(same_step).metadata["keeps_terminal_states"] is False

@@ -228,3 +228,60 @@ def test_malformed_grids_are_refused_before_any_run(change, message):
 def test_yaml_scientific_notation_budgets_are_numbers():
     spec = parse_spec(yaml.safe_load("envs: [CartPole-v1]\nbudget: {total_timesteps: 1e5, n_envs: 4}"))
     assert spec.runs()[0].total_timesteps == 100_000 and spec.runs()[0].n_envs == 4
+
+
+#: config.yaml as runs written before reward_plugins.ShaperSpec existed saved it, with the run
+#: name the old code gave it (its hash names the run directory, so a resume must reproduce it).
+OLD_CONFIG = """\
+env_id: agentenvs/Sokoban-Tiny-v0
+algo: ppo
+seed: 0
+total_timesteps: 50000
+env_kwargs: {}
+shapers:
+- name: count
+  kwargs:
+    beta: 0.5
+  weight: 0.01
+- name: running_norm
+  kwargs:
+    shaper:
+      name: rnd
+      kwargs:
+        seed: 3
+  weight:
+    schedule: linear
+    start: 1.0
+    end: 0.0
+    steps: 100
+policy: null
+hyperparams: {}
+n_envs: 8
+eval_freq: 5000
+eval_episodes: 20
+checkpoint_freq: 10000
+device: auto
+label: null
+"""
+
+
+def test_config_yaml_of_existing_runs_loads_with_the_same_run_name(tmp_path):
+    (tmp_path / "config.yaml").write_text(OLD_CONFIG)
+    config = RunConfig.load(tmp_path)
+    assert config.run_name == "Sokoban-Tiny-v0__count+running_norm__ppo__s0__5a3717ca"
+    assert config.shapers[0] == ShaperSpec("count", {"beta": 0.5}, 0.01)
+    config.save(tmp_path / "again")
+    assert (tmp_path / "again" / "config.yaml").read_text() == OLD_CONFIG
+
+
+def test_grid_shaper_entries_take_every_form_of_reward_plugins_specs():
+    spec = parse_spec({**SPEC, "shapers": [{"label": "a", "shapers": [{"name": "count", "simhash_bits": 16}]},
+                                           {"label": "b", "shapers": [["count", {"simhash_bits": 16}]]},
+                                           {"name": "count", "kwargs": {"simhash_bits": 16}}]})
+    assert [e.shapers for e in spec.shapers] == [[ShaperSpec("count", {"simhash_bits": 16})]] * 3
+    with pytest.raises(GridSpecError, match=r"count: shapers\[0\]: shaper 'count' takes no argument\(s\) \['bta'\]"):
+        validate_names(parse_spec({**SPEC, "shapers": [[{"name": "count", "bta": 0.5}]]}).runs())
+    from reward_plugins.errors import ShaperConfigError
+
+    with pytest.raises(ShaperConfigError, match=r"shapers\[1\]\[0\]\.kwargs must be a mapping"):
+        parse_spec({**SPEC, "shapers": ["count", [{"name": "rnd", "kwargs": 3}]]})
