@@ -9,13 +9,16 @@
     agentenvs-baselines demo
     agentenvs-baselines shapers
 
-Configuration errors (unknown env id, shaper, algorithm, malformed spec) print one line that
-names the valid choices and exit with status 2; a grid with failed runs exits with status 1.
+Configuration errors (unknown env id, shaper, algorithm, hyperparameter or device, a negative seed
+or step count, a malformed spec) print one line that names the valid choices and exit with
+status 2, before any file is written; a grid with failed runs exits with status 1. Ctrl-C during
+``train`` saves a checkpoint, prints how to resume and exits with status 130.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -62,7 +65,7 @@ def parse_overrides(items: list[str]) -> dict[str, Any]:
 def build_run_config(args: argparse.Namespace) -> Any:
     """The :class:`RunConfig` of ``train``'s arguments, validated like a grid's runs."""
     from .config import RunConfig, ShaperSpec
-    from .grid import validate_names
+    from .validate import validate_runs
 
     shapers = []
     for text in args.shaper:
@@ -87,16 +90,22 @@ def build_run_config(args: argparse.Namespace) -> Any:
                        env_kwargs=env_kwargs, shapers=shapers, hyperparams=parse_overrides(args.hp), n_envs=args.n_envs,
                        eval_freq=args.eval_freq, eval_episodes=args.eval_episodes,
                        checkpoint_freq=args.checkpoint_freq, device=args.device, label=args.label)
-    validate_names([config])
+    validate_runs([config])
     return config
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .train import TrainingInterrupted, train
 
     config = build_run_config(args)
     run_dir = Path(args.out) if args.out else Path("runs") / config.run_name
-    result = train(config, run_dir, resume=not args.fresh)
+    try:
+        result = train(config, run_dir, resume=not args.fresh, keep_checkpoints=args.keep_checkpoints)
+    except TrainingInterrupted as stop:
+        command = shlex.join(["agentenvs-baselines", *(a for a in args.argv if a != "--fresh")])
+        print(f"interrupted at step {stop.timesteps}: checkpoint saved in {run_dir}; resume with: {command}",
+              file=sys.stderr)
+        return 130
     final = result.get("final_eval") or {}
     print(f"{run_dir}: {result['timesteps']} steps, success rate {final.get('success_rate')}, "
           f"return {final.get('return_mean')}")
@@ -154,6 +163,7 @@ def _run_defaults() -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand (``demo`` passes its arguments on to :mod:`baselines.demo`)."""
     defaults = _run_defaults()
     parser = argparse.ArgumentParser(prog="agentenvs-baselines",
                                      description="SB3 baselines, experiment grids and reports.")
@@ -180,6 +190,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", help="method name in reports (default: the shaper names)")
     p.add_argument("--out", help="run directory (default runs/<run name>)")
     p.add_argument("--fresh", action="store_true", help="start over instead of resuming the run directory")
+    p.add_argument("--keep-checkpoints", type=int, default=2, metavar="N",
+                   help="keep the N latest checkpoints (and the best evaluated one)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("grid", help="run an experiment grid from a YAML spec",
@@ -213,11 +225,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return demo_main(argv[1:])
     args = build_parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except (AgentEnvsError, RewardPluginError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside training (which checkpoints and says how to resume)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ import yaml
 from agentenvs.errors import ConfigError
 
 from ..config import RunConfig, ShaperSpec
+from ..validate import valid_seed, validate_runs
 from ..yaml_io import load_yaml
 
 #: RunConfig fields a spec may set under ``budget``.
@@ -163,8 +164,7 @@ def _count(value: Any, where: str) -> int:
 def _seeds(value: Any) -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return list(range(value))
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
-                                                  for s in value):
+    if isinstance(value, list) and value and all(valid_seed(s) for s in value):
         if len(set(value)) != len(value):
             raise GridSpecError(f"seeds {value} repeat a seed")
         return list(value)
@@ -242,23 +242,5 @@ def load_spec(spec: GridSpec | Mapping[str, Any] | str | Path) -> GridSpec:
 
 
 def validate_names(configs: list[RunConfig]) -> None:
-    """Raise :class:`GridSpecError` naming the valid choices for an unknown env id, shaper or algorithm."""
-    import gymnasium as gym
-
-    import agentenvs  # noqa: F401  (registers the ids)
-    from reward_plugins import available_shapers
-
-    from ..train import ALGORITHMS
-
-    shapers = set(available_shapers())
-    for config in configs:
-        if config.env_id not in gym.registry:
-            ours = sorted(k for k in gym.registry if k.startswith("agentenvs/"))
-            raise GridSpecError(f"unknown env id {config.env_id!r}; agentenvs ids: {ours} "
-                                "(or any registered gymnasium id)")
-        if config.algo not in ALGORITHMS:
-            raise GridSpecError(f"unknown algorithm {config.algo!r}; choose one of {sorted(ALGORITHMS)}")
-        for spec in config.shapers:
-            if spec.name not in shapers:
-                raise GridSpecError(f"unknown shaper {spec.name!r}; "
-                                    f"registered shapers: {sorted(shapers) or 'none yet'}")
+    """Raise :class:`GridSpecError` for an invalid run (see :func:`baselines.validate.validate_runs`)."""
+    validate_runs(configs, GridSpecError)

@@ -29,7 +29,8 @@ def _train_args(*extra: str) -> argparse.Namespace:
 
 
 def test_train_arguments_build_the_run_config():
-    args = _train_args("--algo", "a2c", "--shaper", "count:0.01", "--shaper", "rnd", "--shaper-kwargs", '{"hash": "exact"}',
+    args = _train_args("--algo", "a2c", "--shaper", "count:0.01", "--shaper", "rnd",
+                       "--shaper-kwargs", '{"hash": "exact"}',
                        "--seed", "4", "--steps", "999", "--hp", "gamma=0.9", "--n-envs", "2", "--device", "cpu")
     config = build_run_config(args)
     assert config.env_id == "CartPole-v1" and config.algo == "a2c" and config.seed == 4
