@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sb3_contrib import MaskablePPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
@@ -53,10 +54,6 @@ def _atomic_save(path: Path, save: Callable[[Any], None]) -> None:
     os.replace(tmp, path)
 
 
-def _uses_action_masks(model: BaseAlgorithm) -> bool:
-    return type(model).__name__ == "MaskablePPO"
-
-
 def evaluate(model: BaseAlgorithm, env: VecEnv, n_episodes: int, seed: int,
              deterministic: bool = True) -> dict[str, Any]:
     """Run ``n_episodes`` episodes of ``model`` on ``env`` (a monitored, possibly shaped VecEnv).
@@ -71,16 +68,17 @@ def evaluate(model: BaseAlgorithm, env: VecEnv, n_episodes: int, seed: int,
     counts = np.zeros(n, dtype=int)
     returns, lengths, successes = [], [], []
     components: dict[str, list[float]] = defaultdict(list)
-    running = [defaultdict(float) for _ in range(n)]
+    running: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(n)]
     env.seed(seed)
     obs = env.reset()
     state, episode_start = None, np.ones(n, dtype=bool)
     while (counts < targets).any():
-        if _uses_action_masks(model):
+        if isinstance(model, MaskablePPO):
             masks = np.stack(env.env_method("action_masks"))
-            actions, state = model.predict(obs, deterministic=deterministic, action_masks=masks)
+            actions, state = model.predict(obs, deterministic=deterministic, action_masks=masks)  # type: ignore[arg-type]
         else:
-            actions, state = model.predict(obs, state=state, episode_start=episode_start, deterministic=deterministic)
+            actions, state = model.predict(obs, state=state, episode_start=episode_start,  # type: ignore[arg-type]
+                                           deterministic=deterministic)
         obs, _, dones, infos = env.step(actions)
         episode_start = dones
         for i, info in enumerate(infos):
@@ -113,12 +111,11 @@ def read_eval_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def truncate_eval_lines(path: Path, max_timesteps: int) -> list[dict[str, Any]]:
-    """Drop eval records past ``max_timesteps`` (work a resume redoes); return the kept ones."""
+def truncate_eval_lines(path: Path, max_timesteps: int) -> None:
+    """Drop eval records past ``max_timesteps`` (work a resume redoes)."""
     kept = [r for r in read_eval_lines(path) if r["timesteps"] <= max_timesteps]
     if path.exists():
         atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
-    return kept
 
 
 class EvalCallback(BaseCallback):

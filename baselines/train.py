@@ -121,10 +121,10 @@ def _train_stats(monitor_path: Path, last: int = 100) -> dict[str, Any]:
 
     episodes = pd.read_csv(monitor_path, comment="#") if monitor_path.exists() else pd.DataFrame()
     tail = episodes.tail(last)
-    success = tail["is_success"].dropna() if "is_success" in tail else []
+    success = tail["is_success"].dropna().astype(float) if "is_success" in tail else pd.Series(dtype=float)
     return {
         "train_episodes": int(len(episodes)),
-        "train_success_rate": float(success.astype(float).mean()) if len(success) else None,
+        "train_success_rate": float(success.mean()) if len(success) else None,
         "train_return_mean": float(tail["r"].mean()) if len(tail) else None,
     }
 

@@ -320,7 +320,7 @@ def _run_ray(driver: _Driver, todo: list[RunConfig], workers: int, run_fn: RunFn
                 driver.on_finished(name, outcome)
             driver.tick()
         _drain(q, driver, timeout=0.0)
-        ray.kill(q.actor)
+        ray.kill(q.actor)  # type: ignore[arg-type]
     finally:
         if started_here:
             ray.shutdown()
