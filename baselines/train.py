@@ -137,6 +137,10 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.run_dir = run_dir
         self.timesteps = timesteps
 
+    def __reduce__(self) -> tuple[type, tuple[Path, int]]:
+        """Pickle by the constructor's arguments (a pool worker sends the exception to its driver)."""
+        return type(self), (self.run_dir, self.timesteps)
+
 
 def train(
     config: RunConfig,

@@ -55,3 +55,14 @@ def test_sigint_checkpoints_and_the_printed_command_resumes(tmp_path):
     assert resumed.returncode == 0, err
     result = json.loads((run_dir / RESULT_FILE).read_text())
     assert result["resumed_from"] == [steps] and result["timesteps"] >= STEPS
+
+
+def test_the_interruption_survives_pickling_to_a_grid_driver(tmp_path):
+    import pickle
+
+    from baselines.train import TrainingInterrupted
+
+    # a pool worker sends its exception to the driver pickled
+    again = pickle.loads(pickle.dumps(TrainingInterrupted(tmp_path, 384)))
+    assert isinstance(again, KeyboardInterrupt) and again.run_dir == tmp_path and again.timesteps == 384
+    assert str(again) == f"training interrupted at step 384; checkpoint saved in {tmp_path}"

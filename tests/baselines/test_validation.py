@@ -73,3 +73,9 @@ def test_grids_and_train_share_the_seed_rule():
     with pytest.raises(GridSpecError, match="seeds must be"):
         parse_spec({"envs": ["CartPole-v1"], "seeds": [0, 2**32]})
     assert parse_spec({"envs": ["CartPole-v1"], "seeds": [0, 2**32 - 1]}).seeds == [0, 2**32 - 1]
+
+
+def test_keeping_no_checkpoint_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="keep_checkpoints must be a whole number >= 1"):
+        train(_config(), tmp_path / "run", keep_checkpoints=0)
+    assert not (tmp_path / "run").exists()
