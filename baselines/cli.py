@@ -220,13 +220,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``agentenvs-baselines`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["demo"]:
-        from .demo import main as demo_main
-
-        return demo_main(argv[1:])
-    args = build_parser().parse_args(argv)
-    args.argv = argv
     try:
+        if argv[:1] == ["demo"]:
+            from .demo import main as demo_main
+
+            return demo_main(argv[1:])
+        args = build_parser().parse_args(argv)
+        args.argv = argv
         return args.func(args)
     except (AgentEnvsError, RewardPluginError) as exc:
         print(f"error: {exc}", file=sys.stderr)

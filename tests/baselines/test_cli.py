@@ -123,3 +123,10 @@ def test_scientific_notation_is_a_number_everywhere(tmp_path):
 
     (run,) = load_spec(spec).runs()
     assert run.shapers[0].weight == 5e-3 and run.total_timesteps == 2000
+
+
+def test_bad_demo_arguments_exit_2_with_one_line(tmp_path, capsys):
+    assert main(["demo", "--steps", "-5", "--out", str(tmp_path / "demo")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "total_timesteps must be a positive whole number" in err
+    assert "Traceback" not in err and not (tmp_path / "demo").exists()
