@@ -5,7 +5,8 @@
   one JSON line per evaluation in eval.jsonl (fields: :data:`baselines.config.EVAL_FIELDS`).
 - :class:`CheckpointCallback`: model, shaper state and step count every ``checkpoint_freq``
   steps, each file written atomically; the ``state_<steps>.json`` file, written last, marks a
-  checkpoint complete.
+  checkpoint complete. The latest few and the best evaluated checkpoint are kept.
+- :class:`InterruptCallback`: the first Ctrl-C stops ``learn`` cleanly at the next step.
 - :class:`ProgressCallback`: a tqdm bar, or ``progress(steps_done, total)`` calls.
 - :class:`ShaperStatsCallback`: shaper update statistics to TensorBoard.
 
@@ -16,7 +17,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -26,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sb3_contrib import MaskablePPO
 from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
@@ -50,11 +54,8 @@ def _atomic_save(path: Path, save: Callable[[Any], None]) -> None:
     os.replace(tmp, path)
 
 
-def _uses_action_masks(model: BaseAlgorithm) -> bool:
-    return type(model).__name__ == "MaskablePPO"
-
-
-def evaluate(model: BaseAlgorithm, env: VecEnv, n_episodes: int, seed: int, deterministic: bool = True) -> dict[str, Any]:
+def evaluate(model: BaseAlgorithm, env: VecEnv, n_episodes: int, seed: int,
+             deterministic: bool = True) -> dict[str, Any]:
     """Run ``n_episodes`` episodes of ``model`` on ``env`` (a monitored, possibly shaped VecEnv).
 
     Episodes are spread evenly over the sub-envs (as SB3's ``evaluate_policy`` does, so short
@@ -67,16 +68,17 @@ def evaluate(model: BaseAlgorithm, env: VecEnv, n_episodes: int, seed: int, dete
     counts = np.zeros(n, dtype=int)
     returns, lengths, successes = [], [], []
     components: dict[str, list[float]] = defaultdict(list)
-    running = [defaultdict(float) for _ in range(n)]
+    running: list[defaultdict[str, float]] = [defaultdict(float) for _ in range(n)]
     env.seed(seed)
     obs = env.reset()
     state, episode_start = None, np.ones(n, dtype=bool)
     while (counts < targets).any():
-        if _uses_action_masks(model):
+        if isinstance(model, MaskablePPO):
             masks = np.stack(env.env_method("action_masks"))
-            actions, state = model.predict(obs, deterministic=deterministic, action_masks=masks)
+            actions, state = model.predict(obs, deterministic=deterministic, action_masks=masks)  # type: ignore[arg-type]
         else:
-            actions, state = model.predict(obs, state=state, episode_start=episode_start, deterministic=deterministic)
+            actions, state = model.predict(obs, state=state, episode_start=episode_start,  # type: ignore[arg-type]
+                                           deterministic=deterministic)
         obs, _, dones, infos = env.step(actions)
         episode_start = dones
         for i, info in enumerate(infos):
@@ -109,12 +111,11 @@ def read_eval_lines(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def truncate_eval_lines(path: Path, max_timesteps: int) -> list[dict[str, Any]]:
-    """Drop eval records past ``max_timesteps`` (work a resume redoes); return the kept ones."""
+def truncate_eval_lines(path: Path, max_timesteps: int) -> None:
+    """Drop eval records past ``max_timesteps`` (work a resume redoes)."""
     kept = [r for r in read_eval_lines(path) if r["timesteps"] <= max_timesteps]
     if path.exists():
         atomic_write_text(path, "".join(json.dumps(r) + "\n" for r in kept))
-    return kept
 
 
 class EvalCallback(BaseCallback):
@@ -130,11 +131,13 @@ class EvalCallback(BaseCallback):
         the training state before each evaluation, so learned shapers score as in training
         without evaluation episodes changing them.
     :param deterministic: act with the most likely action (else sample, as in training).
+    :param on_best: called after an evaluation (past step 0) that scores better than every earlier
+        one (:func:`score_key`); training checkpoints there, so the best model is kept.
     """
 
     def __init__(self, eval_env: VecEnv, run_dir: Path, eval_freq: int, n_episodes: int, seed: int,
                  clock: Callable[[], float], shaper_pairs: Sequence[tuple[Any, Any]] = (),
-                 deterministic: bool = True) -> None:
+                 deterministic: bool = True, on_best: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.eval_env = eval_env
         self.path = Path(run_dir) / EVAL_FILE
@@ -144,9 +147,11 @@ class EvalCallback(BaseCallback):
         self.clock = clock
         self.shaper_pairs = list(shaper_pairs)
         self.deterministic = deterministic
+        self.on_best = on_best
         done = read_eval_lines(self.path)
         self.last_timesteps: int | None = done[-1]["timesteps"] if done else None
         self.records = done
+        self.best = max((score_key(r) for r in done if r["timesteps"] > 0), default=None)
 
     def _due(self) -> bool:
         if self.last_timesteps is None:
@@ -167,6 +172,10 @@ class EvalCallback(BaseCallback):
                 self.model.logger.record(f"eval/{key}", record[key])
         self.last_timesteps = record["timesteps"]
         self.records.append(record)
+        if record["timesteps"] > 0 and (self.best is None or score_key(record) > self.best):
+            self.best = score_key(record)
+            if self.on_best is not None:
+                self.on_best()
         return record
 
     def _on_rollout_start(self) -> None:
@@ -193,7 +202,7 @@ class Checkpoint:
 def latest_checkpoint(run_dir: Path) -> Checkpoint | None:
     """The complete checkpoint with the most steps, or ``None``."""
     directory = Path(run_dir) / CHECKPOINT_DIR
-    states = sorted(directory.glob("state_*.json"), key=lambda p: int(p.stem.split("_")[1])) if directory.exists() else []
+    states = sorted(directory.glob("state_*.json"), key=lambda p: int(p.stem.split("_")[1]))
     if not states:
         return None
     state = json.loads(states[-1].read_text())
@@ -216,13 +225,54 @@ def load_shaper_states(path: Path, shapers: Sequence[torch.nn.Module]) -> None:
         shaper.load_state_dict(state)
 
 
+def score_key(record: dict[str, Any]) -> tuple[float, float]:
+    """How evaluations rank: success rate first (when the env reports success), then return."""
+    success = record["success_rate"]
+    return (float("-inf") if success is None else success, record["return_mean"])
+
+
+def _best_step(run_dir: Path, steps: Sequence[int]) -> int | None:
+    """The step among ``steps`` (past 0) whose evaluation scored best; the earliest on ties."""
+    scores = {r["timesteps"]: score_key(r) for r in read_eval_lines(Path(run_dir) / EVAL_FILE)}
+    evaluated = [s for s in steps if s > 0 and s in scores]
+    return max(evaluated, key=lambda s: (scores[s], -s)) if evaluated else None
+
+
+def prune_checkpoints(run_dir: Path, keep: int) -> None:
+    """Delete every complete checkpoint but the ``keep`` latest and the best evaluated one.
+
+    The state file goes first, so a prune cut short leaves an incomplete (ignored) checkpoint.
+    """
+    directory = Path(run_dir) / CHECKPOINT_DIR
+    states = {int(p.stem.split("_")[1]): p for p in directory.glob("state_*.json")}
+    steps = sorted(states)
+    kept = set(steps[-keep:]) | {_best_step(run_dir, steps)}
+    for step in steps:
+        if step in kept:
+            continue
+        files = json.loads(states[step].read_text())
+        states[step].unlink()
+        for key in ("model", "shapers", "replay_buffer"):
+            if files[key]:
+                (directory / files[key]).unlink(missing_ok=True)
+
+
 def save_checkpoint(model: BaseAlgorithm, run_dir: Path, shapers: Sequence[torch.nn.Module],
-                    monitor_path: Path | None, elapsed: float, resumed_from: Sequence[int] = ()) -> Checkpoint:
-    """Write ``model_<steps>.zip``, ``shapers_<steps>.pt``, ``replay_buffer_<steps>.pkl``
+                    monitor_path: Path | None, elapsed: float, resumed_from: Sequence[int] = (), keep: int = 2) -> None:
+    """Save a checkpoint of ``model`` at its step count, then prune (:func:`prune_checkpoints`).
+
+    Writes ``model_<steps>.zip``, ``shapers_<steps>.pt``, ``replay_buffer_<steps>.pkl``
     (off-policy; older ones are deleted once this checkpoint is complete, so a resume from an
     earlier checkpoint loses its buffer) and finally ``state_<steps>.json``, each atomically.
 
-    :param elapsed: seconds of training so far; :param resumed_from: steps of earlier resumes.
+    Args:
+        model: the agent.
+        run_dir: the run directory.
+        shapers: the training shapers, whose state dicts are saved.
+        monitor_path: monitor.csv, whose size a resume truncates it to.
+        elapsed: seconds of training so far.
+        resumed_from: steps of earlier resumes.
+        keep: how many of the latest checkpoints to keep, besides the best.
     """
     directory = Path(run_dir) / CHECKPOINT_DIR
     directory.mkdir(parents=True, exist_ok=True)
@@ -250,15 +300,15 @@ def save_checkpoint(model: BaseAlgorithm, run_dir: Path, shapers: Sequence[torch
     for old in directory.glob("replay_buffer_*.pkl"):  # replay buffers are large: keep the latest
         if old != replay_path:
             old.unlink()
-    return latest_checkpoint(run_dir)  # type: ignore[return-value]
+    prune_checkpoints(run_dir, keep)
 
 
 class CheckpointCallback(BaseCallback):
-    """Save a checkpoint every ``checkpoint_freq`` steps (see :func:`save_checkpoint`)."""
+    """Save a checkpoint every ``checkpoint_freq`` steps, keeping the ``keep`` latest and the best."""
 
     def __init__(self, run_dir: Path, checkpoint_freq: int, shapers: Sequence[torch.nn.Module],
                  monitor_path: Path | None, clock: Callable[[], float], last_timesteps: int = 0,
-                 resumed_from: Sequence[int] = ()) -> None:
+                 resumed_from: Sequence[int] = (), keep: int = 2) -> None:
         super().__init__()
         self.run_dir = Path(run_dir)
         self.checkpoint_freq = checkpoint_freq
@@ -267,10 +317,12 @@ class CheckpointCallback(BaseCallback):
         self.clock = clock
         self.last_timesteps = last_timesteps
         self.resumed_from = list(resumed_from)
+        self.keep = keep
 
     def save_now(self) -> None:
-        """Checkpoint at the current step (also used for the final one)."""
-        save_checkpoint(self.model, self.run_dir, self.shapers, self.monitor_path, self.clock(), self.resumed_from)
+        """Checkpoint at the current step (also used for the best and the final one)."""
+        save_checkpoint(self.model, self.run_dir, self.shapers, self.monitor_path, self.clock(), self.resumed_from,
+                        self.keep)
         self.last_timesteps = int(self.model.num_timesteps)
 
     def _on_rollout_start(self) -> None:
@@ -281,9 +333,41 @@ class CheckpointCallback(BaseCallback):
         return True
 
 
+class InterruptCallback(BaseCallback):
+    """Turn the first SIGINT (Ctrl-C) during ``learn`` into a clean stop at the next env step.
+
+    ``learn`` then returns with :attr:`requested` set, so the caller can checkpoint a model that
+    no signal cut in the middle of an update. A second SIGINT interrupts at once, as usual. The
+    handler is installed only in the main thread (Python delivers signals there alone).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requested = False
+        self._previous: Any = None
+
+    def _on_training_start(self) -> None:
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+        signal.signal(signal.SIGINT, self._previous)
+
+    def _on_step(self) -> bool:
+        return not self.requested
+
+    def _on_training_end(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+
 class ProgressCallback(BaseCallback):
-    """Report ``(steps_done, total)`` to ``progress``, or draw a tqdm bar when ``progress`` is
-    ``None`` and stderr is a terminal (else stay silent). Throttled to ~4 reports per second.
+    """Report ``(steps_done, total)`` to ``progress``, or draw a tqdm bar.
+
+    Without ``progress``, the bar is drawn when stderr is a terminal (else nothing is shown).
+    Throttled to ~4 reports per second.
     """
 
     def __init__(self, total: int, progress: ProgressFn | None = None, desc: str = "") -> None:
@@ -298,7 +382,8 @@ class ProgressCallback(BaseCallback):
         if self.progress is None and sys.stderr.isatty():
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=self.total, initial=self.num_timesteps, desc=self.desc, unit="step", dynamic_ncols=True)
+            self.bar = tqdm(total=self.total, initial=self.num_timesteps, desc=self.desc, unit="step",
+                            dynamic_ncols=True)
 
     def _report(self) -> None:
         done = min(int(self.num_timesteps), self.total)

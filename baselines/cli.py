@@ -9,13 +9,16 @@
     agentenvs-baselines demo
     agentenvs-baselines shapers
 
-Configuration errors (unknown env id, shaper, algorithm, malformed spec) print one line that
-names the valid choices and exit with status 2; a grid with failed runs exits with status 1.
+Configuration errors (unknown env id, shaper, algorithm, hyperparameter or device, a negative seed
+or step count, a malformed spec) print one line that names the valid choices and exit with
+status 2, before any file is written; a grid with failed runs exits with status 1. Ctrl-C during
+``train`` saves a checkpoint, prints how to resume and exits with status 130.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -74,7 +77,7 @@ def build_run_config(args: argparse.Namespace) -> Any:
     from reward_plugins import ShaperSpec
 
     from .config import RunConfig
-    from .grid import validate_names
+    from .validate import validate_runs
 
     shapers = [spec for spec in map(parse_shaper, args.shaper) if spec.name != "none"]  # as in grids: none
     if args.label and ("/" in args.label or "\\" in args.label):
@@ -97,16 +100,22 @@ def build_run_config(args: argparse.Namespace) -> Any:
                        env_kwargs=env_kwargs, shapers=shapers, hyperparams=parse_overrides(args.hp), n_envs=args.n_envs,
                        eval_freq=args.eval_freq, eval_episodes=args.eval_episodes,
                        checkpoint_freq=args.checkpoint_freq, device=args.device, label=args.label)
-    validate_names([config])
+    validate_runs([config])
     return config
 
 
 def _train(args: argparse.Namespace) -> int:
-    from .train import train
+    from .train import TrainingInterrupted, train
 
     config = build_run_config(args)
     run_dir = Path(args.out) if args.out else Path("runs") / config.run_name
-    result = train(config, run_dir, resume=not args.fresh)
+    try:
+        result = train(config, run_dir, resume=not args.fresh, keep_checkpoints=args.keep_checkpoints)
+    except TrainingInterrupted as stop:
+        command = shlex.join(["agentenvs-baselines", *(a for a in args.argv if a != "--fresh")])
+        print(f"interrupted at step {stop.timesteps}: checkpoint saved in {run_dir}; resume with: {command}",
+              file=sys.stderr)
+        return 130
     final = result.get("final_eval") or {}
     print(f"{run_dir}: {result['timesteps']} steps, success rate {final.get('success_rate')}, "
           f"return {final.get('return_mean')}")
@@ -164,6 +173,7 @@ def _run_defaults() -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of every subcommand (``demo`` passes its arguments on to :mod:`baselines.demo`)."""
     defaults = _run_defaults()
     parser = argparse.ArgumentParser(prog="agentenvs-baselines",
                                      description="SB3 baselines, experiment grids and reports.")
@@ -190,6 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--label", help="method name in reports (default: the shaper names)")
     p.add_argument("--out", help="run directory (default runs/<run name>)")
     p.add_argument("--fresh", action="store_true", help="start over instead of resuming the run directory")
+    p.add_argument("--keep-checkpoints", type=int, default=2, metavar="N",
+                   help="keep the N latest checkpoints (and the best evaluated one)")
     p.set_defaults(func=_train)
 
     p = sub.add_parser("grid", help="run an experiment grid from a YAML spec",
@@ -218,16 +230,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``agentenvs-baselines`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["demo"]:
-        from .demo import main as demo_main
-
-        return demo_main(argv[1:])
-    args = build_parser().parse_args(argv)
     try:
+        if argv[:1] == ["demo"]:
+            from .demo import main as demo_main
+
+            return demo_main(argv[1:])
+        args = build_parser().parse_args(argv)
+        args.argv = argv
         return args.func(args)
     except (AgentEnvsError, RewardPluginError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # outside training (which checkpoints and says how to resume)
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

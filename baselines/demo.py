@@ -33,6 +33,7 @@ def demo_spec(steps: int | None = None, seeds: int | None = None) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the demo grid and write its report; exit status 1 when a run failed."""
     parser = argparse.ArgumentParser(prog="python -m baselines.demo", description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, help="env steps per run (default: demo.yaml's budget)")
     parser.add_argument("--seeds", type=int, help="seeds per shaper (default 3)")

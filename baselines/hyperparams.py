@@ -92,17 +92,21 @@ def _parse_schedule(key: str, value: Any) -> Any:
         try:
             return linear_schedule(float(value[len("lin_"):]))
         except ValueError:
-            raise ConfigError(f"hyperparameter {key}={value!r}: write a linear schedule as 'lin_<float>', e.g. 'lin_3e-4'") from None
+            raise ConfigError(f"hyperparameter {key}={value!r}: write a linear schedule as 'lin_<float>', "
+                              "e.g. 'lin_3e-4'") from None
     return value
 
 
 def algo_kwargs(hyperparams: Mapping[str, Any]) -> dict[str, Any]:
-    """Constructor kwargs of the SB3 algorithm: meta keys dropped, ``lin_*`` schedules built,
-    class names in ``policy_kwargs`` imported.
+    """Constructor kwargs of the SB3 algorithm.
+
+    Meta keys are dropped, ``lin_*`` schedules built and class names in ``policy_kwargs`` imported.
     """
-    out = {k: _parse_schedule(k, v) if k in _SCHEDULE_KEYS else v for k, v in hyperparams.items() if k not in META_KEYS}
+    out = {k: _parse_schedule(k, v) if k in _SCHEDULE_KEYS else v
+           for k, v in hyperparams.items() if k not in META_KEYS}
     if isinstance(out.get("policy_kwargs"), Mapping):
-        out["policy_kwargs"] = {k: resolve_class(k, v) if k in CLASS_KEYS else v for k, v in out["policy_kwargs"].items()}
+        out["policy_kwargs"] = {k: resolve_class(k, v) if k in CLASS_KEYS else v
+                                for k, v in out["policy_kwargs"].items()}
     return out
 
 
@@ -111,8 +115,10 @@ CLASS_KEYS = ("activation_fn", "optimizer_class", "features_extractor_class")
 
 
 def resolve_class(key: str, value: Any) -> Any:
-    """A class from a dotted name (``"torch.nn.Tanh"``, ``"baselines.extractors.SmallGridCNN"``) or,
-    for ``activation_fn``, a ``torch.nn`` name (``"Tanh"``); classes pass through.
+    """A class from its name; classes pass through.
+
+    Names are dotted (``"torch.nn.Tanh"``, ``"baselines.extractors.SmallGridCNN"``), or bare
+    ``torch.nn`` names for ``activation_fn`` (``"Tanh"``) and ``torch.optim`` names otherwise.
     """
     if not isinstance(value, str):
         return value

@@ -35,8 +35,9 @@ from typing import IO, Any
 import yaml
 
 from ..config import RESULT_FILE, RunConfig
+from ..validate import validate_runs
 from .progress import GridProgress
-from .spec import GridSpec, load_spec, validate_names
+from .spec import GridShaperError, GridSpec, GridSpecError, load_spec
 
 RunFn = Callable[..., dict[str, Any]]
 
@@ -112,9 +113,11 @@ def _default_run_fn() -> RunFn:
 
 
 def execute_run(run_fn: RunFn | None, config: dict[str, Any], run_dir: str, sink: Any = None) -> dict[str, Any]:
-    """Train one run under its lock; never raises. Reports ``(event, name, ...)`` tuples to ``sink``
-    (a queue; the pool worker's queue when ``None``) and returns ``{"status", "result" | "error",
-    "duration"}`` with status ``done``, ``skipped`` (complete already) or ``failed``.
+    """Train one run under its lock; never raises.
+
+    Reports ``(event, name, ...)`` tuples to ``sink`` (a queue; the pool worker's queue when
+    ``None``) and returns ``{"status", "result" | "error", "duration"}`` with status ``done``,
+    ``skipped`` (complete already) or ``failed``.
     """
     sink = sink if sink is not None else _worker_queue
     cfg = RunConfig.from_dict(config)
@@ -317,7 +320,7 @@ def _run_ray(driver: _Driver, todo: list[RunConfig], workers: int, run_fn: RunFn
                 driver.on_finished(name, outcome)
             driver.tick()
         _drain(q, driver, timeout=0.0)
-        ray.kill(q.actor)
+        ray.kill(q.actor)  # type: ignore[arg-type]
     finally:
         if started_here:
             ray.shutdown()
@@ -348,18 +351,16 @@ def run_grid(
         (``run_fn(config, run_dir, progress=..., resume=True) -> result``); default ``train``.
         It must be importable by the workers: a module-level function of an installed module (for
         Ray, or one registered with ``ray.cloudpickle.register_pickle_by_value``).
-    :param validate: check env ids, algorithms and shaper names before starting anything.
+    :param validate: check every run (:func:`baselines.validate.validate_runs`) before starting anything.
     :param stream: where the progress display goes (default stderr); ``tty`` forces bars on or off.
     :return: the state of every run; failed runs keep their traceback in ``errors``.
     """
     if backend not in BACKENDS:
-        from .spec import GridSpecError
-
         raise GridSpecError(f"unknown backend {backend!r}; choose one of {list(BACKENDS)}")
     spec = load_spec(spec_or_path)
     configs = spec.runs()
-    if validate:
-        validate_names(configs)
+    if validate:  # hyperparameter names are those of train's algorithms; another run_fn reads its own
+        validate_runs(configs, GridSpecError, hyperparams=run_fn is None, shaper_error=GridShaperError)
     runs_dir = Path(runs_dir)
     runs_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(runs_dir / f"{spec.name}.grid.yaml", yaml.safe_dump(spec.to_dict(), sort_keys=False))
@@ -373,8 +374,9 @@ def run_grid(
         else:
             outcome = {"status": "skipped", "result": result, "duration": 0.0}
             driver.on_finished(config.run_name, outcome, announce=False)
-    driver.display.log(f"[grid] {spec.name}: {len(configs)} runs, {len(configs) - len(todo)} complete already (skipped), "
-                       f"{len(todo)} to run on {workers} {backend} worker(s); status in {driver.status_path}")
+    driver.display.log(f"[grid] {spec.name}: {len(configs)} runs, {len(configs) - len(todo)} complete already "
+                       f"(skipped), {len(todo)} to run on {workers} {backend} worker(s); "
+                       f"status in {driver.status_path}")
     driver.write_status()
     try:
         if todo:

@@ -40,6 +40,7 @@ from reward_plugins.errors import ShaperConfigError
 from reward_plugins.spec import ShaperSpec, parse_shaper_specs
 
 from ..config import RunConfig
+from ..validate import valid_seed, validate_runs
 from ..yaml_io import load_yaml
 
 #: RunConfig fields a spec may set under ``budget``.
@@ -164,8 +165,7 @@ def _count(value: Any, where: str) -> int:
 def _seeds(value: Any) -> list[int]:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return list(range(value))
-    if isinstance(value, list) and value and all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
-                                                  for s in value):
+    if isinstance(value, list) and value and all(valid_seed(s) for s in value):
         if len(set(value)) != len(value):
             raise GridSpecError(f"seeds {value} repeat a seed")
         return list(value)
@@ -243,22 +243,8 @@ def load_spec(spec: GridSpec | Mapping[str, Any] | str | Path) -> GridSpec:
 
 
 def validate_names(configs: list[RunConfig]) -> None:
-    """Raise :class:`GridSpecError` naming the valid choices for an unknown env id, shaper or algorithm."""
-    import gymnasium as gym
+    """Raise :class:`GridSpecError` for an invalid run (see :func:`baselines.validate.validate_runs`).
 
-    import agentenvs  # noqa: F401  (registers the ids)
-
-    from ..train import ALGORITHMS
-
-    for config in configs:
-        if config.env_id not in gym.registry:
-            ours = sorted(k for k in gym.registry if k.startswith("agentenvs/"))
-            raise GridSpecError(f"unknown env id {config.env_id!r}; agentenvs ids: {ours} "
-                                "(or any registered gymnasium id)")
-        if config.algo not in ALGORITHMS:
-            raise GridSpecError(f"unknown algorithm {config.algo!r}; choose one of {sorted(ALGORITHMS)}")
-        for i, spec in enumerate(config.shapers):
-            try:
-                spec.check(f"{config.label or config.shaper_label}: shapers[{i}]")
-            except ShaperConfigError as e:
-                raise GridShaperError(str(e)) from None
+    Invalid shaper specs raise :class:`GridShaperError`.
+    """
+    validate_runs(configs, GridSpecError, shaper_error=GridShaperError)

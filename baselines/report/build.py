@@ -103,8 +103,9 @@ def _score(run: Run, refs: dict[str, Any] | None) -> tuple[float | None, str]:
 
 
 def _slug(key: str, env_id: str) -> str:
-    """A file-name part for an env key: the id's name, plus a short hash of its kwargs if any
-    (two level files named alike in different folders must not share a figure).
+    """A file-name part for an env key: the id's name, plus a short hash of its kwargs if any.
+
+    The hash keeps two level files named alike in different folders from sharing a figure.
     """
     name = re.sub(r"[^A-Za-z0-9.-]+", "_", env_id.split("/")[-1]).strip("_")
     if key == env_id:
@@ -121,13 +122,44 @@ def write_report(runs_dir: str | Path, out_dir: str | Path | None = None, *,
     seeds), ``performance_profile.png`` and ``aggregates.png`` (rliable, normalised scores),
     ``results.md`` and ``results.tex``. Incomplete runs (no result.json) are ignored and listed.
 
-    :param reference_fn: ``fn(env_id, env_kwargs) -> {"random": {...}, "oracle": {...} | None}``;
-        default :func:`baselines.reference.reference_scores`; ``None`` uses only the cache.
-    :param reps: bootstrap replications; :param seed: seed of every bootstrap.
-    :param include: only the runs with these directory names (default: every run under ``runs_dir``).
+    Args:
+        runs_dir: the folder holding the run directories.
+        out_dir: where the report goes.
+        reference_fn: ``fn(env_id, env_kwargs) -> {"random": {...}, "oracle": {...} | None}``;
+            default :func:`baselines.reference.reference_scores`; ``None`` uses only the cache.
+        reps: bootstrap replications.
+        seed: seed of every bootstrap.
+        include: only the runs with these directory names (default: every run under ``runs_dir``).
+
+    Returns:
+        What was written and the numbers behind it.
     """
     runs_dir = Path(runs_dir)
     out = Path(out_dir) if out_dir is not None else runs_dir / "report"
+    runs, incomplete = _complete_runs(runs_dir, include)
+    out.mkdir(parents=True, exist_ok=True)
+    groups, env_keys, methods = _group_runs(runs)
+    colors = plots.method_colors(methods)
+    fn = _default_reference_fn() if reference_fn == "default" else reference_fn
+    references = load_references(runs_dir, env_keys, fn)  # type: ignore[arg-type]
+
+    report = Report(out, "", incomplete=incomplete)
+    notes: dict[str, str] = {}
+    scores: dict[str, dict[str, list[float]]] = defaultdict(dict)  # method -> env -> per-seed scores
+    for key, by_method in groups.items():
+        rows, notes[key], env_scores, curves = _summarise_env(key, by_method, references[key], reps, seed)
+        report.rows += rows
+        for name, values in env_scores.items():
+            scores[name][key] = values
+        path = out / f"curves_{_slug(key, env_keys[key][0])}.png"
+        report.files.append(plots.plot_learning_curves(key, curves, colors, path, references[key]))
+    tasks, n_runs = _aggregate(report, scores, list(groups), methods, colors, reps, seed)
+    _write_tables(report, runs_dir, notes, tasks, n_runs)
+    return report
+
+
+def _complete_runs(runs_dir: Path, include: Iterable[str] | None) -> tuple[list[Run], list[Path]]:
+    """The complete runs under ``runs_dir`` (the incomplete ones are logged and returned apart)."""
     if not runs_dir.is_dir():
         raise NoRunsError(f"{runs_dir} is not a directory; give the folder that holds the run directories")
     runs, incomplete = load_runs(runs_dir, include)
@@ -138,76 +170,96 @@ def write_report(runs_dir: str | Path, out_dir: str | Path | None = None, *,
         raise NoRunsError(f"no complete run (a directory with config.yaml and result.json) under {runs_dir}"
                           + (f"; {len(incomplete)} incomplete: finish them with `agentenvs-baselines grid`"
                              if incomplete else ""))
-    out.mkdir(parents=True, exist_ok=True)
+    return runs, incomplete
+
+
+def _group_runs(runs: list[Run]) -> tuple[dict[str, dict[str, list[Run]]], dict[str, tuple[str, dict[str, Any]]],
+                                          list[str]]:
+    """Runs by env key (id plus kwargs) then method, seeds in order; the methods, baseline first.
+
+    Every table and legend lists the methods in that one order.
+    """
     names = method_names(runs)
-
-    def method(run: Run) -> str:
-        return names[run.path]
-
     groups: dict[str, dict[str, list[Run]]] = defaultdict(lambda: defaultdict(list))
     env_keys: dict[str, tuple[str, dict[str, Any]]] = {}
     for run in sorted(runs, key=lambda r: (r.env_id, r.config.seed)):
         key = _reference_key(run.env_id, run.config.env_kwargs)
         env_keys[key] = (run.env_id, run.config.env_kwargs)
-        groups[key][method(run)].append(run)
+        groups[key][names[run.path]].append(run)
     methods = sorted(dict.fromkeys(m for g in groups.values() for m in g), key=lambda m: not m.startswith("none"))
-    for key in groups:  # every table and legend lists the methods in one order, the baseline first
-        groups[key] = {m: groups[key][m] for m in methods if m in groups[key]}
-    colors = plots.method_colors(methods)
-    fn = _default_reference_fn() if reference_fn == "default" else reference_fn
-    references = load_references(runs_dir, env_keys, fn)  # type: ignore[arg-type]
+    ordered = {key: {m: by_method[m] for m in methods if m in by_method} for key, by_method in groups.items()}
+    return ordered, env_keys, methods
 
-    report = Report(out, "", incomplete=incomplete)
-    notes: dict[str, str] = {}
-    scores: dict[str, dict[str, list[float]]] = defaultdict(dict)  # method -> env -> per-seed scores
-    for key, by_method in groups.items():
-        env_id = env_keys[key][0]
-        curves: dict[str, dict[str, list]] = {k: {} for k in plots.PANELS}
-        for name, group in by_method.items():
-            for panel in plots.PANELS:
-                seeds = [c for c in (r.curve(panel) for r in group) if c is not None]
-                if seeds:
-                    curves[panel][name] = seeds
-            run_scores = [_score(r, references[key]) for r in group]
-            notes[key] = run_scores[0][1]
-            valid = [s for s, _ in run_scores if s is not None]
-            if len(valid) == len(group):
-                scores[name][key] = valid
-            success = [r.final("success_rate") for r in group]
-            returns = [r.final("return_mean") for r in group]
-            row = {
-                "env": key, "method": name, "seeds": len(group),
-                "steps": float(np.mean([r.result.get("timesteps", r.config.total_timesteps) for r in group])),
-                "success": stats.bootstrap_ci(success, reps, seed=seed) if None not in success else None,
-                "return": stats.bootstrap_ci(returns, reps, seed=seed) if None not in returns else None,
-                "score_iqm": stats.iqm_ci(valid, reps, seed=seed) if len(valid) == len(group) else None,
-            }
-            report.rows.append(row)
-        path = out / f"curves_{_slug(key, env_id)}.png"
-        report.files.append(plots.plot_learning_curves(key, curves, colors, path, references[key]))
 
-    # Aggregates over envs: one (runs x envs) matrix per method, on the envs every method has.
-    tasks = [k for k in groups if all(k in scores[m] for m in methods)]
-    if tasks:
-        # rliable bootstraps each method on its own: a method's matrix must be rectangular (its
-        # fewest seeds on any env), but methods may differ in their number of runs.
-        n_runs = {m: min(len(scores[m][k]) for k in tasks) for m in methods}
-        matrices = {m: np.array([scores[m][k][:n_runs[m]] for k in tasks]).T for m in methods}
-        report.aggregates = stats.aggregate_metrics(matrices, reps, seed=seed)
-        high = max(1.0, max(float(x.max()) for x in matrices.values()))
-        taus = np.linspace(min(0.0, min(float(x.min()) for x in matrices.values())), high, 81)
-        profiles, cis = stats.performance_profiles(matrices, taus, reps, seed=seed)
-        report.files.append(plots.plot_performance_profile(profiles, cis, taus, colors, out / "performance_profile.png",
-                                                           len(tasks)))
-        report.files.append(plots.plot_aggregates(report.aggregates, colors, out / "aggregates.png"))
-    else:
-        n_runs = {}
+def _summarise_env(key: str, by_method: dict[str, list[Run]], refs: dict[str, Any] | None, reps: int,
+                   seed: int) -> tuple[list[dict[str, Any]], str, dict[str, list[float]], dict[str, dict[str, list]]]:
+    """One env's table rows, score note, normalised scores and learning curves.
 
+    Returns a row per method; how the env's scores are normalised; each method's normalised
+    scores per seed (methods with a run lacking one are left out); the curves of each panel.
+    """
+    rows: list[dict[str, Any]] = []
+    note = ""
+    scores: dict[str, list[float]] = {}
+    curves: dict[str, dict[str, list]] = {k: {} for k in plots.PANELS}
+    for name, group in by_method.items():
+        for panel in plots.PANELS:
+            seeds = [c for c in (r.curve(panel) for r in group) if c is not None]
+            if seeds:
+                curves[panel][name] = seeds
+        run_scores = [_score(r, refs) for r in group]
+        note = run_scores[0][1]
+        valid = [s for s, _ in run_scores if s is not None]
+        if len(valid) == len(group):
+            scores[name] = valid
+        success = [r.final("success_rate") for r in group]
+        returns = [r.final("return_mean") for r in group]
+        rows.append({
+            "env": key, "method": name, "seeds": len(group),
+            "steps": float(np.mean([r.result.get("timesteps", r.config.total_timesteps) for r in group])),
+            "success": _ci(success, reps, seed),
+            "return": _ci(returns, reps, seed),
+            "score_iqm": stats.iqm_ci(valid, reps, seed=seed) if len(valid) == len(group) else None,
+        })
+    return rows, note, scores, curves
+
+
+def _ci(values: list[float | None], reps: int, seed: int) -> tuple[float, float, float] | None:
+    """Mean and bootstrap CI over seeds; ``None`` when a run lacks the value."""
+    present = [v for v in values if v is not None]
+    return stats.bootstrap_ci(present, reps, seed=seed) if len(present) == len(values) else None
+
+
+def _aggregate(report: Report, scores: dict[str, dict[str, list[float]]], envs: list[str], methods: list[str],
+               colors: dict[str, Any], reps: int, seed: int) -> tuple[list[str], dict[str, int]]:
+    """Aggregates over envs and their two figures, on the envs every method has a score for.
+
+    One (runs x envs) matrix per method: rliable bootstraps each method on its own, so a matrix
+    must be rectangular (the method's fewest seeds on any env), but methods may differ in their
+    number of runs. Returns those envs and each method's number of runs.
+    """
+    tasks = [k for k in envs if all(k in scores[m] for m in methods)]
+    if not tasks:
+        return tasks, {}
+    n_runs = {m: min(len(scores[m][k]) for k in tasks) for m in methods}
+    matrices = {m: np.array([scores[m][k][:n_runs[m]] for k in tasks]).T for m in methods}
+    report.aggregates = stats.aggregate_metrics(matrices, reps, seed=seed)
+    high = max(1.0, max(float(x.max()) for x in matrices.values()))
+    taus = np.linspace(min(0.0, min(float(x.min()) for x in matrices.values())), high, 81)
+    profiles, cis = stats.performance_profiles(matrices, taus, reps, seed=seed)
+    report.files.append(plots.plot_performance_profile(profiles, cis, taus, colors,
+                                                       report.out_dir / "performance_profile.png", len(tasks)))
+    report.files.append(plots.plot_aggregates(report.aggregates, colors, report.out_dir / "aggregates.png"))
+    return tasks, n_runs
+
+
+def _write_tables(report: Report, runs_dir: Path, notes: dict[str, str], tasks: list[str],
+                  n_runs: dict[str, int]) -> None:
+    """results.md (also kept in ``report.markdown``) and results.tex."""
     report.markdown = _markdown(report, runs_dir, notes, tasks, n_runs)
-    (out / "results.md").write_text(report.markdown)
-    (out / "results.tex").write_text(_latex(report, tasks, n_runs))
-    report.files += [out / "results.md", out / "results.tex"]
-    return report
+    (report.out_dir / "results.md").write_text(report.markdown)
+    (report.out_dir / "results.tex").write_text(_latex(report, tasks, n_runs))
+    report.files += [report.out_dir / "results.md", report.out_dir / "results.tex"]
 
 
 RESULT_HEADER = ["Env", "Method", "Success rate [95% CI]", "Norm. score IQM [95% CI]", "Return [95% CI]", "Steps",

@@ -11,8 +11,11 @@ from .stats import curve_band
 
 FIG_WIDTH = 6.5
 DPI = 200
-_STYLE = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7, "xtick.labelsize": 7,
-          "ytick.labelsize": 7}
+_STYLE: dict[Any, Any] = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
+                          "xtick.labelsize": 7, "ytick.labelsize": 7}
+
+#: An RGB colour.
+Color = tuple[float, float, float]
 
 #: Panels of a learning-curve figure: curve key -> y label.
 PANELS = {"success_rate": "success rate", "return_mean": "episode return (extrinsic)"}
@@ -20,12 +23,16 @@ PANELS = {"success_rate": "success rate", "return_mean": "episode return (extrin
 Curves = Mapping[str, Sequence[tuple[np.ndarray, np.ndarray]]]  # method -> one (steps, values) per seed
 
 
-def method_colors(methods: Sequence[str]) -> dict[str, tuple[float, ...]]:
+def method_colors(methods: Sequence[str]) -> dict[str, Color]:
     """One colour per method, the same in every figure of a report (colour-blind-safe palette)."""
     import matplotlib
 
-    palette = matplotlib.colormaps["tab10"].colors
-    return {m: tuple(palette[i % len(palette)]) for i, m in enumerate(methods)}
+    palette = matplotlib.colormaps["tab10"]
+    colors = {}
+    for i, method in enumerate(methods):
+        red, green, blue, _ = palette(i % palette.N)
+        colors[method] = (float(red), float(green), float(blue))
+    return colors
 
 
 def _steps_formatter(value: float, _: int) -> str:
@@ -36,10 +43,11 @@ def _steps_formatter(value: float, _: int) -> str:
     return f"{value:g}"
 
 
-def plot_learning_curves(title: str, curves: Mapping[str, Curves], colors: Mapping[str, tuple[float, ...]],
+def plot_learning_curves(title: str, curves: Mapping[str, Curves], colors: Mapping[str, Color],
                          path: Path, references: Mapping[str, Any] | None = None) -> Path:
-    """Success rate and return vs env steps, one line per method with its 95% bootstrap band across
-    seeds. ``curves`` maps a panel key of :data:`PANELS` to the method curves; ``references``
+    """Success rate and return vs env steps, one line per method with its 95% bootstrap band across seeds.
+
+    ``curves`` maps a panel key of :data:`PANELS` to the method curves; ``references``
     (``{"random": {...}, "oracle": {...}}``) adds the reference policies' scores as grey lines.
     """
     import matplotlib
@@ -84,7 +92,7 @@ def plot_learning_curves(title: str, curves: Mapping[str, Curves], colors: Mappi
 
 
 def plot_performance_profile(profiles: Mapping[str, np.ndarray], cis: Mapping[str, np.ndarray], taus: np.ndarray,
-                             colors: Mapping[str, tuple[float, ...]], path: Path, n_tasks: int) -> Path:
+                             colors: Mapping[str, Color], path: Path, n_tasks: int) -> Path:
     """Rliable's performance profile: fraction of runs whose normalised score exceeds tau."""
     import matplotlib
 
@@ -109,7 +117,7 @@ def plot_performance_profile(profiles: Mapping[str, np.ndarray], cis: Mapping[st
 
 
 def plot_aggregates(aggregates: Mapping[str, Mapping[str, tuple[float, float, float]]],
-                    colors: Mapping[str, tuple[float, ...]], path: Path) -> Path:
+                    colors: Mapping[str, Color], path: Path) -> Path:
     """Point estimates and 95% CIs of each aggregate metric, one panel per metric, methods as rows."""
     import matplotlib
 

@@ -29,7 +29,7 @@ class Run:
 
     @property
     def method(self) -> str:
-        """The shaper label (``label`` or shaper names), prefixed by the algorithm when asked."""
+        """The shaper label: ``label``, else the shaper names (``none`` without shaping)."""
         return self.config.label or self.config.shaper_label
 
     def final(self, key: str) -> float | None:
@@ -40,8 +40,9 @@ class Run:
         return None if value is None else float(value)
 
     def curve(self, key: str) -> tuple[np.ndarray, np.ndarray] | None:
-        """``(steps, values)`` of ``key`` (``success_rate`` or ``return_mean``) over training:
-        from eval.jsonl, else from monitor.csv episodes (mean of each block of episodes).
+        """``(steps, values)`` of ``key`` (``success_rate`` or ``return_mean``) over training.
+
+        From eval.jsonl, else from monitor.csv episodes (mean of each block of episodes).
         """
         records = _read_jsonl(self.path / EVAL_FILE)
         points = [(r["timesteps"], r[key]) for r in records if r.get(key) is not None]
@@ -67,8 +68,10 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def method_names(runs: Iterable[Run]) -> dict[Path, str]:
-    """The method each run belongs to: its label (or shaper names) and, when runs under one name
-    were trained differently (algorithm, hyperparameters, shaper settings, budget), the settings
+    """The method each run belongs to, by run directory.
+
+    The method is the run's label (or shaper names) and, when runs under one name were trained
+    differently (algorithm, hyperparameters, shaper settings, budget), the settings
     that tell them apart, e.g. ``none (ppo)`` / ``none (a2c)`` or ``rnd (learning_rate=0.0001)``.
 
     Runs that differ only in env, seed, device or evaluation settings share a method.

@@ -1,5 +1,7 @@
-"""Statistics of a report: bootstrap CIs across seeds, curves on a common step grid, score
-normalisation, and rliable's aggregate metrics with stratified bootstrap CIs.
+"""Statistics of a report.
+
+Bootstrap CIs across seeds, curves on a common step grid, score normalisation, and rliable's
+aggregate metrics with stratified bootstrap CIs.
 
 Every bootstrap takes a seed, so a report is reproducible.
 """
@@ -44,8 +46,9 @@ def common_grid(curves: Sequence[tuple[np.ndarray, np.ndarray]], points: int = 1
 
 def curve_band(curves: Sequence[tuple[np.ndarray, np.ndarray]], points: int = 100, reps: int = DEFAULT_REPS,
                confidence: float = 0.95, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Seeds' curves ``(steps, values)`` interpolated onto a common grid: ``(grid, mean, low, high)``,
-    the band being the bootstrap CI across seeds of the mean at each grid step.
+    """Seeds' curves ``(steps, values)`` interpolated onto a common grid: ``(grid, mean, low, high)``.
+
+    The band is the bootstrap CI across seeds of the mean at each grid step.
     """
     grid = common_grid(curves, points)
     matrix = np.stack([np.interp(grid, steps, values) for steps, values in curves])  # seeds x points
@@ -64,8 +67,9 @@ def normalise(value: float, low: float | None, high: float | None) -> float:
 
 @contextlib.contextmanager
 def _seeded(seed: int) -> Iterator[np.random.RandomState]:
-    """A seeded RandomState for rliable, with numpy's global state seeded too (rliable's stratified
-    resampling and its performance profiles draw from it) and restored afterwards.
+    """A seeded RandomState for rliable, with numpy's global state seeded too and restored afterwards.
+
+    rliable's stratified resampling and its performance profiles draw from the global state.
     """
     state = np.random.get_state()
     np.random.seed(seed)
@@ -89,8 +93,9 @@ def _aggregate_func() -> Callable[[np.ndarray], np.ndarray]:
 
 def aggregate_metrics(score_dict: Mapping[str, np.ndarray], reps: int = DEFAULT_REPS,
                       seed: int = 0) -> dict[str, dict[str, tuple[float, float, float]]]:
-    """Rliable's IQM, mean, median and optimality gap of each method's (runs x tasks) score matrix,
-    with 95% stratified bootstrap CIs: ``{method: {metric: (point, low, high)}}``.
+    """Rliable's IQM, mean, median and optimality gap of each method's (runs x tasks) score matrix.
+
+    With 95% stratified bootstrap CIs: ``{method: {metric: (point, low, high)}}``.
     """
     from rliable import library
 

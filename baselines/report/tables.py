@@ -17,6 +17,7 @@ def fmt_ci(point: float | None, low: float | None = None, high: float | None = N
 
 
 def fmt_steps(steps: float) -> Cell:
+    """A step count as ``512``, ``65.5k`` or ``1.2M``."""
     return f"{steps / 1e6:.2g}M" if steps >= 1e6 else (f"{steps / 1e3:.3g}k" if steps >= 1e3 else f"{steps:.0f}")
 
 
@@ -32,11 +33,12 @@ _LATEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
 
 
 def latex_escape(text: str) -> str:
+    """``text`` with LaTeX's special characters escaped."""
     return "".join(_LATEX_ESCAPES.get(ch, ch) for ch in text)
 
 
 def latex_table(header: Sequence[str], rows: Sequence[Sequence[Cell]], caption: str, label: str, left: int = 1) -> str:
-    """A ``table`` float with a booktabs ``tabular`` (needs ``\\usepackage{booktabs}``)."""
+    r"""A ``table`` float with a booktabs ``tabular`` (needs ``\usepackage{booktabs}``)."""
     body = [" & ".join(latex_escape(c) for c in row) + r" \\" for row in rows]
     return "\n".join([
         r"\begin{table}[t]",

@@ -33,7 +33,8 @@ def _train_args(*extra: str) -> argparse.Namespace:
 
 
 def test_train_arguments_build_the_run_config():
-    args = _train_args("--algo", "a2c", "--shaper", "count:0.01", "--shaper", "rnd", "--shaper-kwargs", '{"hash": "exact"}',
+    args = _train_args("--algo", "a2c", "--shaper", "count:0.01", "--shaper", "rnd",
+                       "--shaper-kwargs", '{"hash": "exact"}',
                        "--seed", "4", "--steps", "999", "--hp", "gamma=0.9", "--n-envs", "2", "--device", "cpu")
     config = build_run_config(args)
     assert config.env_id == "CartPole-v1" and config.algo == "a2c" and config.seed == 4
@@ -128,3 +129,10 @@ def test_scientific_notation_is_a_number_everywhere(tmp_path):
 
     (run,) = load_spec(spec).runs()
     assert run.shapers[0].weight == 5e-3 and run.total_timesteps == 2000
+
+
+def test_bad_demo_arguments_exit_2_with_one_line(tmp_path, capsys):
+    assert main(["demo", "--steps", "-5", "--out", str(tmp_path / "demo")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "total_timesteps must be a positive whole number" in err
+    assert "Traceback" not in err and not (tmp_path / "demo").exists()

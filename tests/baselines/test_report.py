@@ -101,7 +101,8 @@ def test_reference_scores_are_computed_once_and_cached(tmp_path):
 
     def reference_fn(env_id, env_kwargs):
         calls.append(env_id)
-        return {"random": {"success_rate": 0.0, "return_mean": 0.0}, "oracle": {"success_rate": 0.5, "return_mean": 1.0}}
+        return {"random": {"success_rate": 0.0, "return_mean": 0.0},
+                "oracle": {"success_rate": 0.5, "return_mean": 1.0}}
 
     first = write_report(tmp_path, reference_fn=reference_fn, reps=200)
     second = write_report(tmp_path, reference_fn=reference_fn, reps=200)

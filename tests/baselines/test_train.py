@@ -7,6 +7,7 @@ import pytest
 import torch
 import yaml
 from gymnasium import spaces
+from stable_baselines3 import PPO
 
 from baselines.config import EVAL_FIELDS, RESOLVED_KEY, RESULT_FIELDS, RunConfig
 from baselines.train import train
@@ -53,7 +54,7 @@ def test_train_writes_every_file_of_the_layout(tmp_path):
 
 def test_resume_after_interruption_reaches_the_budget_without_duplicates(tmp_path):
     config = _config(total_timesteps=1024)
-    train(config, tmp_path, progress=lambda *_: None)
+    train(config, tmp_path, progress=lambda *_: None, keep_checkpoints=4)  # every checkpoint
     # Simulate a crash after step 512: no result, the last checkpoints lost, eval lines past it kept.
     (tmp_path / "result.json").unlink()
     for path in (tmp_path / "checkpoints").iterdir():
@@ -119,6 +120,20 @@ def test_ppo_becomes_maskable_ppo_when_the_env_exposes_action_masks(tmp_path):
     assert result["final_eval"]["success_rate"] == 1.0
 
 
+def test_hyperparameters_are_checked_against_the_algorithm_that_runs(tmp_path):
+    from agentenvs.errors import ConfigError
+
+    gym.register("test/Masked-v0", entry_point=_MaskedEnv)
+    try:
+        config = RunConfig(env_id="test/Masked-v0", total_timesteps=128, n_envs=2, hyperparams={"use_sde": False},
+                           device="cpu")
+        with pytest.raises(ConfigError, match="unknown hyperparameter 'use_sde' for MaskablePPO"):
+            train(config, tmp_path / "run")  # PPO takes use_sde; the MaskablePPO it becomes does not
+    finally:
+        del gym.registry["test/Masked-v0"]
+    assert not (tmp_path / "run").exists()
+
+
 def test_shaped_runs_report_reward_components_and_save_shaper_state(tmp_path):
     from baselines.config import ShaperSpec
 
@@ -155,3 +170,27 @@ def test_text_envs_are_refused_with_a_pointer_to_array_observations(tmp_path):
 
     with pytest.raises(ConfigError, match="SB3 agents cannot use .*obs_mode='grid'"):
         train(_config(env_id="agentenvs/Sokoban-Text-v0"), tmp_path)
+
+
+def test_only_the_latest_checkpoints_and_the_best_evaluated_one_are_kept(tmp_path):
+    from baselines.callbacks import evaluate
+    from baselines.envs import add_monitor, make_base_vec_env
+    from baselines.train import EVAL_SEED
+
+    # CartPole: deterministic evaluations whose returns differ from one checkpoint to the next
+    hp = {"n_steps": 32, "batch_size": 64, "n_epochs": 1}
+    config = _config(env_id="CartPole-v1", hyperparams=hp, total_timesteps=1280, eval_freq=128, checkpoint_freq=128)
+    train(config, tmp_path, progress=lambda *_: None, keep_checkpoints=2)  # ten checkpoints written
+
+    records = {r["timesteps"]: r for r in map(json.loads, (tmp_path / "eval.jsonl").read_text().splitlines())}
+    assert sorted(records) == list(range(0, 1281, 128))
+    # the best: highest return, the earliest on ties; step 0 (the untrained policy) never counts
+    best = min((s for s in records if s > 0), key=lambda s: (-records[s]["return_mean"], s))
+    kept = {1152, 1280, best}
+    files = {p.name for p in (tmp_path / "checkpoints").iterdir()}
+    assert files == {f"{kind}_{s}.{ext}" for s in kept for kind, ext in (("model", "zip"), ("state", "json"))}
+
+    # the kept best model is the one that was evaluated: it scores the recorded return again
+    model = PPO.load(tmp_path / "checkpoints" / f"model_{best}.zip", device="cpu")
+    again = evaluate(model, add_monitor(make_base_vec_env("CartPole-v1", {}, 4, EVAL_SEED)), 4, EVAL_SEED)
+    assert again["return_mean"] == records[best]["return_mean"]
