@@ -161,17 +161,19 @@ def test_a_run_locked_by_another_process_is_not_trained_twice(tmp_path):
     held_dir = tmp_path / held.run_name
     held_dir.mkdir()
     locked = threading.Event()
+    log = io.StringIO()
 
     def other_driver():
         with run_lock(held_dir):
             locked.set()
-            time.sleep(2.0)
+            deadline = time.monotonic() + 120  # hold the lock until the grid says it waits for it
+            while f"waiting  {held.run_name}" not in log.getvalue() and time.monotonic() < deadline:
+                time.sleep(0.05)
             write_run(held, held_dir)
 
     thread = threading.Thread(target=other_driver)
     thread.start()
     locked.wait()
-    log = io.StringIO()
     result = run_grid(SPEC, tmp_path, workers=2, run_fn=write_run, stream=log, tty=False)
     thread.join()
     assert result.states[held.run_name] == "skipped"
