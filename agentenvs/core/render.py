@@ -88,8 +88,8 @@ class Renderer:
             gym.logger.warn("render() called without a render_mode; build the env with render_mode='rgb_array', "
                             "'ansi' or 'human'")
             return None
-        if mode == "ansi":
-            return self._ansi()  # type: ignore[misc]  (present whenever "ansi" is supported)
+        if mode == "ansi" and self._ansi is not None:  # never None when "ansi" is supported
+            return self._ansi()
         frame = self._rgb()
         if mode == "rgb_array":
             return frame

@@ -103,7 +103,7 @@ def vocabulary_mismatches(space: spaces.Dict) -> list[str]:
         if entry is None:
             continue
         dtype = field_dtype(sub)
-        shape = () if dtype == TEXT else tuple(sub.shape)
+        shape = tuple(sub.shape or ())
         if dtype != entry.dtype:
             problems.append(f"field {name!r} is {dtype}, the vocabulary says {entry.dtype}")
         if len(shape) != len(entry.shape) or any(
@@ -113,16 +113,26 @@ def vocabulary_mismatches(space: spaces.Dict) -> list[str]:
     return problems
 
 
+def _number(value: float, floating: bool) -> str:
+    if not np.isfinite(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:g}" if floating else f"{int(value)}"
+
+
 def _bounds(space: spaces.Space) -> str:
+    """`` in [low, high]`` of a Box; per position of the last axis when only that axis varies."""
     if not isinstance(space, spaces.Box) or space.dtype == np.bool_:
         return ""
-    low, high = np.unique(space.low), np.unique(space.high)
-    if low.size != 1 or high.size != 1:
-        return " (bounds vary by element)"
-    fmt = (lambda v: f"{v:g}") if np.issubdtype(space.dtype, np.floating) else (lambda v: f"{int(v)}")
-    lo = fmt(low[0]) if np.isfinite(low[0]) else "-inf"
-    hi = fmt(high[0]) if np.isfinite(high[0]) else "inf"
-    return f" in [{lo}, {hi}]"
+    floating = bool(np.issubdtype(space.dtype, np.floating))
+    low, high = space.low, space.high
+    if low.size and (low == low.flat[0]).all() and (high == high.flat[0]).all():
+        return f" in [{_number(low.flat[0], floating)}, {_number(high.flat[0], floating)}]"
+    rows_low, rows_high = low.reshape(-1, low.shape[-1]), high.reshape(-1, high.shape[-1])
+    if (rows_low == rows_low[0]).all() and (rows_high == rows_high[0]).all():
+        lo = ", ".join(_number(v, floating) for v in rows_low[0])
+        hi = ", ".join(_number(v, floating) for v in rows_high[0])
+        return f" in [{lo}]..[{hi}] along the last axis"
+    return " (bounds vary by element)"
 
 
 def describe_reward_state(
@@ -160,10 +170,10 @@ def describe_reward_state(
         if entry is not None and doc.units != entry.doc.units:
             problems.append(f"field {name!r} is in units {doc.units!r}, the vocabulary says {entry.doc.units!r}")
         dtype = field_dtype(sub)
-        if dtype == TEXT:
+        if isinstance(sub, spaces.Text):
             kind = f"str (at most {sub.max_length} characters)"
         else:
-            kind = f"{dtype}[{', '.join(str(d) for d in sub.shape)}]{_bounds(sub)}"
+            kind = f"{dtype}[{', '.join(str(d) for d in sub.shape or ())}]{_bounds(sub)}"
         shared = " [vocabulary]" if entry is not None else ""
         lines.append(f"    {name}: {kind}; units: {doc.units}; {doc.meaning}{shared}")
     if problems:

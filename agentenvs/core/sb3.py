@@ -5,6 +5,7 @@ deep; it rejects nested Dict/Tuple spaces and every Text space. This module neve
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -19,7 +20,7 @@ Encoder = Callable[[Any], Any]
 
 
 def encode_text(text: str, space: spaces.Text) -> np.ndarray:
-    """``int32 [max_length]`` character codes of ``text``: ``1 + index`` in ``space.characters``, 0 after the end."""
+    """``int32 [max_length]`` codes of ``text``: ``1 + index`` in ``space.character_list``, 0 after the end."""
     codes = np.zeros(space.max_length, dtype=np.int32)
     codes[: min(len(text), space.max_length)] = [space.character_index(ch) + 1 for ch in text[: space.max_length]]
     return codes
@@ -27,8 +28,12 @@ def encode_text(text: str, space: spaces.Text) -> np.ndarray:
 
 def decode_text(codes: np.ndarray, space: spaces.Text) -> str:
     """The text :func:`encode_text` encoded."""
-    chars = space.characters
+    chars = space.character_list
     return "".join(chars[c - 1] for c in np.asarray(codes).tolist() if c > 0)
+
+
+def _get(value: Any, *, index: Any, get: Callable[[Any], Any]) -> Any:
+    return get(value[index])
 
 
 def _leaves(space: spaces.Space, prefix: str) -> list[tuple[str, spaces.Space, Callable[[Any], Any]]]:
@@ -39,11 +44,11 @@ def _leaves(space: spaces.Space, prefix: str) -> list[tuple[str, spaces.Space, C
         items = [(str(i), sub) for i, sub in enumerate(space.spaces)]
     else:
         return [(prefix, space, lambda value: value)]
-    out = []
+    out: list[tuple[str, spaces.Space, Callable[[Any], Any]]] = []
     for key, sub in items:
         index: Any = int(key) if isinstance(space, spaces.Tuple) else key
         for name, leaf, get in _leaves(sub, f"{prefix}.{key}" if prefix else key):
-            out.append((name, leaf, lambda value, index=index, get=get: get(value[index])))
+            out.append((name, leaf, functools.partial(_get, index=index, get=get)))
     return out
 
 
@@ -76,7 +81,7 @@ class FlattenForSB3(gym.Wrapper, gym.utils.RecordConstructorArgs):
     - Observations: a nested Dict or Tuple becomes a flat Dict whose keys join the path with
       dots (``{"a": {"b": x}}`` -> ``{"a.b": x}``; Tuple items are keyed ``"0"``, ``"1"``, ...).
       A Text space (at the top or inside) becomes ``Box(0, C, (max_length,), int32)`` of
-      character codes: ``1 + i`` for the ``i``-th character of the space's charset, 0 past the
+      character codes: ``1 + i`` for the ``i``-th entry of the space's ``character_list``, 0 past the
       end of the text (:func:`encode_text` / :func:`decode_text`). Other spaces pass unchanged.
     - Actions, only when the action space is Text: ``Discrete(len(action_choices))``, action
       ``i`` sending ``action_choices[i]`` to the env.

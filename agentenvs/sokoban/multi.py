@@ -79,7 +79,7 @@ class SokobanMultiEnv(ParallelEnv):
     - v0: initial version.
     """
 
-    metadata = {"render_modes": ["rgb_array", "ansi", "human"], "name": "sokoban_multi_v0",
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "ansi", "human"], "name": "sokoban_multi_v0",
                 "is_parallelizable": True, "render_fps": 8}
 
     def __init__(self, dim_room: tuple[int, int] = (8, 8), num_boxes: int = 2, num_agents: int = 2,

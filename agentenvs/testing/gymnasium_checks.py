@@ -43,7 +43,7 @@ def check_render_modes(env_id: str) -> None:
         env = gym.make(env_id, render_mode=mode)
         env.reset(seed=0)
         env.step(env.action_space.sample())
-        out = env.render()
+        out: Any = env.render()
         if mode == "rgb_array":
             require(isinstance(out, np.ndarray) and out.dtype == np.uint8, f"{env_id}: rgb_array gave {type(out)}")
             require(out.ndim == 3 and out.shape[2] == 3 and out.shape[0] > 0, f"{env_id}: rgb_array shape {out.shape}")
@@ -76,11 +76,11 @@ def check_make_vec(env_id: str, mode: str, num_envs: int = 3, steps: int = 30) -
 
 def check_vector_determinism(env_id: str, num_envs: int = 4, steps: int = 200) -> None:
     """The native vector env replays identically under the same seed."""
-    traces = []
+    traces: list[list[Any]] = []
     for _ in range(2):
         venv = make_native_vec(env_id, num_envs)
         venv.action_space.seed(11)
-        trace = [venv.reset(seed=11)]
+        trace: list[Any] = [venv.reset(seed=11)]
         for _ in range(steps):
             trace.append(venv.step(venv.action_space.sample()))
         traces.append(trace)
@@ -122,25 +122,27 @@ def check_state_key(env_id: str, steps: int = 300, num_envs: int = 4) -> None:
         require(by_key.setdefault(key, data) == data, f"{env_id}: {where}: two observations, one key")
 
     env = gym.make(env_id)
+    base: Any = env.unwrapped
     env.action_space.seed(3)
     obs, _ = env.reset(seed=3)
-    record(obs, env.unwrapped.state_key(), "single env")
+    record(obs, base.state_key(), "single env")
     for _ in range(steps):
         obs, _, terminated, truncated, _ = env.step(env.action_space.sample())
-        record(obs, env.unwrapped.state_key(), "single env")
+        record(obs, base.state_key(), "single env")
         if terminated or truncated:
             obs, _ = env.reset()
-            record(obs, env.unwrapped.state_key(), "single env")
+            record(obs, base.state_key(), "single env")
     env.close()
     vector = has_vector_entry_point(env_id)
     if vector:
         venv = make_native_vec(env_id, num_envs, max_steps=9)
+        vector_base: Any = venv.unwrapped
         venv.action_space.seed(3)
         venv.reset(seed=3)
         for t in range(steps):
             obs = venv.step(venv.action_space.sample())[0]
             if t >= 5:  # the first call starts key tracking mid-episode
-                keys = venv.unwrapped.state_key()
+                keys = vector_base.state_key()
                 require(keys.dtype == np.int64 and keys.shape == (num_envs,),
                         f"{env_id}: vector state_key() is {keys.dtype} {keys.shape}")
                 for row in range(num_envs):

@@ -61,9 +61,9 @@ def check_reward_state_space(space: Any, doc: Any, where: str) -> None:
 
 def check_reward_state(env: gym.Env, name: str = "", *, seed: int = 0, steps: int = 100) -> None:
     """A single env's ``reward_state()`` lies in ``reward_state_space`` after reset and every step of a rollout."""
-    base = env.unwrapped
+    base: Any = env.unwrapped
     name = name or type(base).__name__
-    space = getattr(base, "reward_state_space", None)
+    space: Any = getattr(base, "reward_state_space", None)
     check_reward_state_space(space, getattr(base, "reward_state_doc", None), name)
     env.action_space.seed(seed)
     env.reset(seed=seed)
@@ -78,11 +78,11 @@ def check_reward_state(env: gym.Env, name: str = "", *, seed: int = 0, steps: in
 
 def check_vector_reward_state(venv: gym.vector.VectorEnv, name: str = "", *, seed: int = 0, steps: int = 100) -> None:
     """A native vector env's ``reward_state()`` lies in ``reward_state_space``, each row in the single space."""
-    base = venv.unwrapped
+    base: Any = venv.unwrapped
     name = name or type(base).__name__
-    single = getattr(base, "single_reward_state_space", None)
+    single: Any = getattr(base, "single_reward_state_space", None)
     check_reward_state_space(single, getattr(base, "reward_state_doc", None), f"{name} (vector)")
-    batched = getattr(base, "reward_state_space", None)
+    batched: Any = getattr(base, "reward_state_space", None)
     expected = batch_space(single, venv.num_envs)
     require(batched == expected, f"{name} (vector): reward_state_space must be single_reward_state_space batched "
                                  f"over num_envs={venv.num_envs}, i.e. {expected}; got {batched}")
@@ -132,7 +132,7 @@ def check_multi_agent_reward_state(env: Any, name: str = "", *, seed: int = 0, s
 
 def check_instruction(env: Any, name: str = "") -> None:
     """``instruction()`` is the goal in words: a non-empty str (vector envs: one per env; multi-agent: per agent)."""
-    base = env.unwrapped
+    base: Any = env.unwrapped
     name = name or type(base).__name__
     if hasattr(env, "possible_agents"):
         env.reset(seed=0)
@@ -140,7 +140,7 @@ def check_instruction(env: Any, name: str = "") -> None:
         require(isinstance(text, dict) and set(text) == set(env.possible_agents),
                 f"{name}: instruction() must map every possible agent to its goal text, got {text!r}")
         texts = list(text.values())
-    elif isinstance(base, gym.vector.VectorEnv):
+    elif isinstance(env.unwrapped, gym.vector.VectorEnv):
         env.reset(seed=0)
         texts = base.instruction()
         require(isinstance(texts, list) and len(texts) == env.num_envs,

@@ -38,6 +38,7 @@ def test_every_multi_agent_id_runs_the_pettingzoo_and_reward_state_checks():
 
 def test_make_with_module_prefix_imports_package():
     """``gym.make("agentenvs:agentenvs/...")`` works in a fresh interpreter that never imported agentenvs."""
-    code = "import gymnasium as gym; env = gym.make('agentenvs:agentenvs/Sokoban-Tiny-v0'); env.reset(seed=0); print('ok')"
+    code = ("import gymnasium as gym; env = gym.make('agentenvs:agentenvs/Sokoban-Tiny-v0'); env.reset(seed=0); "
+            "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
