@@ -9,7 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
-from ..core.render import Renderer
+from ..core.render import RENDER_MODES, Renderer
 from ..errors import ConfigError, InvalidActionError
 from .actions import parse_text_action, text_action_space
 from .constants import (
@@ -40,8 +40,6 @@ from .reward_state import (
     reward_state_space,
 )
 from .rules import step_scalar
-
-RENDER_MODES = ("rgb_array", "human", "ansi")
 
 def check_config(dim_room: tuple[int, int], max_steps: int, obs_mode: str, reward_mode: str,
                  render_mode: str | None, levels: Any, generator: Any) -> tuple[int, int]:

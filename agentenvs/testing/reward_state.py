@@ -14,7 +14,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
-from ..core.reward_state import vocabulary_mismatches
+from ..core.reward_state import VOCABULARY, vocabulary_mismatches
 from .common import ConformanceError, require
 
 
@@ -57,6 +57,13 @@ def check_reward_state_space(space: Any, doc: Any, where: str) -> None:
     require(isinstance(doc, str), f"{where}: reward_state_doc must be a str, got {type(doc).__name__}")
     undocumented = [name for name in space.spaces if name not in doc]
     require(not undocumented, f"{where}: reward_state_doc does not describe fields {undocumented}")
+    lines = doc.splitlines()
+    other_units = [
+        f"{name} (the vocabulary's units are {VOCABULARY[name].doc.units!r})"
+        for name in space.spaces
+        if name in VOCABULARY and not any(name in line and VOCABULARY[name].doc.units in line for line in lines)
+    ]
+    require(not other_units, f"{where}: reward_state_doc gives vocabulary fields other units: {other_units}")
 
 
 def check_reward_state(env: gym.Env, name: str = "", *, seed: int = 0, steps: int = 100) -> None:

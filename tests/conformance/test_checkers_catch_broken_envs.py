@@ -118,7 +118,10 @@ def test_a_space_breaking_the_vocabulary_or_undocumented_is_caught():
     good = spaces.Dict({"level": spaces.Box(0, 3, (), np.int64)})
     with pytest.raises(ConformanceError, match=r"does not describe fields \['level'\]"):
         check_reward_state_space(good, "nothing here", "Env")
-    describe_reward_state(good, {"level": FieldDoc("dungeon level", "levels")})  # a description makes it valid
+    check_reward_state_space(good, describe_reward_state(good, {"level": FieldDoc("dungeon level", "levels")}), "Env")
+    steps = spaces.Dict({"steps": spaces.Box(0, 9, (), np.int64)})
+    with pytest.raises(ConformanceError, match="other units: .*steps .*'env steps'"):
+        check_reward_state_space(steps, "steps: int64, units: seconds since the start", "Env")
 
 
 class VectorWalk(gym.vector.VectorEnv):
