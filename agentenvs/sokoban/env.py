@@ -41,6 +41,7 @@ from .reward_state import (
 )
 from .rules import step_scalar
 
+
 def check_config(dim_room: tuple[int, int], max_steps: int, obs_mode: str, reward_mode: str,
                  render_mode: str | None, levels: Any, generator: Any) -> tuple[int, int]:
     """Validate the constructor arguments shared by the single and vector envs; return the room shape."""
