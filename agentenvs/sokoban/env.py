@@ -10,6 +10,7 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from ..core.render import RENDER_MODES, Renderer
+from ..core.text import text_space
 from ..errors import ConfigError, InvalidActionError
 from .actions import parse_text_action, text_action_space
 from .constants import (
@@ -69,7 +70,7 @@ def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Spac
         return spaces.Box(0, 1, (NUM_TILES, height, width), np.uint8)
     if obs_mode == "rgb":
         return spaces.Box(0, 255, (height * TILE_SIZE, width * TILE_SIZE, 3), np.uint8)
-    return spaces.Text(max_length=height * (width + 1), min_length=1, charset="".join(TILE_TO_XSB) + "\n")
+    return text_space(height * (width + 1), min_length=1, charset="".join(TILE_TO_XSB) + "\n")
 
 
 def default_generator(dim_room: tuple[int, int], num_boxes: int, min_pushes: int) -> LevelGenerator:

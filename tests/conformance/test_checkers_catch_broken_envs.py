@@ -18,6 +18,7 @@ from agentenvs.testing import (
 )
 
 BROKEN_ID = "agentenvs_tests/BrokenProgress-v0"
+VALID_ID = "agentenvs_tests/Walk-v0"
 
 
 class Walk(gym.Env):
@@ -67,6 +68,19 @@ def broken_id():
     gym.register(BROKEN_ID, entry_point=Walk, kwargs={"overshoot": True})
     yield BROKEN_ID
     del gym.registry[BROKEN_ID]
+
+
+def test_check_env_id_runs_every_check_on_a_users_valid_env():
+    gym.register(VALID_ID, entry_point=Walk)
+    try:
+        results = check_env_id(VALID_ID)
+    finally:
+        del gym.registry[VALID_ID]
+    passed = {name for name, result in results.items() if result == "passed"}
+    assert passed == {"gymnasium_api", "determinism", "render_modes", "copies", "make_vec_sync", "reward_state",
+                      "instruction", "success_flag", "sb3_api"}
+    assert results["state_key"].startswith("skipped: the env offers no state_key()")
+    assert results["vector_entry_point"] == "skipped: the id registers no native vector env"
 
 
 def test_a_valid_env_passes_the_reward_state_check():
