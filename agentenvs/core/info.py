@@ -18,20 +18,23 @@ import numpy as np
 INFO_KEYS = ("is_success", "action_is_valid", "steps")
 
 
-def make_info(*, is_success: Any, steps: Any, action_is_valid: Any = True, **extra: Any) -> dict[str, Any]:
+def make_info(is_success: Any, steps: Any, action_is_valid: Any = True,
+              extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The info of one env (Python ``bool``/``int``) or of a batch (arrays with a leading env axis).
 
     Scalars (anything but a numpy array as ``is_success``) come back as Python ``bool`` and
     ``int`` (what SB3 and JSON logs expect); arrays keep their shape with dtype ``bool`` / ``int64``.
-    ``extra`` holds the family's own keys, unchanged.
+    ``extra`` holds the family's own keys, added unchanged after the core ones. Arguments are
+    positional-friendly because single envs call this on every step.
     """
     if not isinstance(is_success, np.ndarray):
-        return {"is_success": bool(is_success), "action_is_valid": bool(action_is_valid), "steps": int(steps), **extra}
+        return {"is_success": bool(is_success), "action_is_valid": bool(action_is_valid), "steps": int(steps),
+                **(extra or {})}
     return {
-        "is_success": np.asarray(is_success, dtype=bool),
+        "is_success": is_success.astype(bool),
         "action_is_valid": np.broadcast_to(np.asarray(action_is_valid, dtype=bool), is_success.shape).copy(),
         "steps": np.array(steps, dtype=np.int64),
-        **extra,
+        **(extra or {}),
     }
 
 

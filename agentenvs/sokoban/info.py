@@ -16,11 +16,10 @@ INFO_KEYS = (*core_info.INFO_KEYS, "boxes_on_target", "deadlock")
 """Every key of a Sokoban info."""
 
 
-def sokoban_info(*, on_target: Any, num_boxes: Any, deadlock: Any, steps: Any, action_is_valid: Any = True) -> dict:
-    """The info of one room (scalars) or of a batch of rooms (arrays)."""
+def sokoban_info(on_target: Any, num_boxes: Any, deadlock: Any, steps: Any, action_is_valid: Any = True) -> dict:
+    """The info of one room (Python scalars) or of a batch of rooms (``[num_envs]`` arrays)."""
     if isinstance(on_target, np.ndarray):
-        return core_info.make_info(is_success=on_target == num_boxes, steps=steps, action_is_valid=action_is_valid,
-                                   boxes_on_target=np.array(on_target, dtype=np.int64),
-                                   deadlock=np.array(deadlock, dtype=bool))
-    return core_info.make_info(is_success=on_target == num_boxes, steps=steps, action_is_valid=action_is_valid,
-                               boxes_on_target=int(on_target), deadlock=bool(deadlock))
+        extra: dict[str, Any] = {"boxes_on_target": on_target.astype(np.int64), "deadlock": np.array(deadlock, bool)}
+    else:
+        extra = {"boxes_on_target": on_target, "deadlock": bool(deadlock)}  # on_target: a Python int here
+    return core_info.make_info(on_target == num_boxes, steps, action_is_valid, extra)

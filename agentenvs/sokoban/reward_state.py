@@ -72,12 +72,16 @@ def check_level_fits(num_boxes: int, max_boxes: int) -> None:
 
 
 def _positions(mask: np.ndarray, count: int, width: int) -> np.ndarray:
-    """``int64 [B, count, 2]`` (row, col) of the True cells of each row of ``mask [B, H*W]``, padded with -1."""
-    cells_per_room = mask.shape[1]
-    keys = np.where(mask, np.arange(cells_per_room), cells_per_room)
-    cells = np.sort(keys, axis=1)[:, :count]
-    out = np.stack(np.divmod(cells, width), axis=2)
-    out[cells == cells_per_room] = -1
+    """``int64 [B, count, 2]`` (row, col) of the True cells of each row of ``mask [B, H*W]``, padded with -1.
+
+    Cells come in row-major order; a room with more than ``count`` of them keeps its first ``count``.
+    """
+    rooms, cells = np.nonzero(mask)  # grouped by room, cells ascending
+    counts = np.bincount(rooms, minlength=mask.shape[0])
+    rank = np.arange(rooms.size) - (np.cumsum(counts) - counts)[rooms]
+    keep = rank < count
+    out = np.full((mask.shape[0], count, 2), -1, dtype=np.int64)
+    out[rooms[keep], rank[keep], 0], out[rooms[keep], rank[keep], 1] = np.divmod(cells[keep], width)
     return out
 
 
@@ -114,8 +118,10 @@ def reward_state_batch(
     on_goal = IS_GOAL_NP[grids[rows, boxes[..., 0], boxes[..., 1]]] & ~padded
     on_target = np.asarray(on_target, dtype=np.int64)
     num_boxes = np.asarray(num_boxes, dtype=np.int64)
+    player = np.empty((batch, 2), dtype=np.int64)
+    player[:, 0], player[:, 1] = np.divmod(np.asarray(players, dtype=np.int64), width)
     return {
-        "player": np.stack(np.divmod(np.asarray(players, dtype=np.int64), width), axis=1),
+        "player": player,
         "boxes": boxes,
         "goals": _positions(IS_GOAL_NP[flat], max_boxes, width),
         "box_on_goal": on_goal,

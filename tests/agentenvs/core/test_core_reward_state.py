@@ -113,3 +113,13 @@ def test_doc_of_sokoban_is_generated_from_its_space():
     assert "    boxes: int64[2, 2] in [-1, -1]..[4, 6] along the last axis;" in doc
     assert "    steps: int64[] in [0, 40]; units: env steps" in doc
     assert all(f"    {name}: " in doc for name in env.reward_state_space.spaces)
+
+
+def test_cell_lists_are_row_major_padded_and_cut_per_room():
+    from agentenvs.sokoban.reward_state import _positions
+
+    mask = np.array([[0, 1, 0, 1, 1, 0], [0, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 1]], dtype=bool)  # rooms of 2x3 cells
+    out = _positions(mask, 2, 3)
+    assert out.dtype == np.int64
+    assert out.tolist() == [[[0, 1], [1, 0]], [[-1, -1], [-1, -1]], [[0, 0], [1, 2]]]
+    assert _positions(mask, 4, 3)[0].tolist() == [[0, 1], [1, 0], [1, 1], [-1, -1]]
