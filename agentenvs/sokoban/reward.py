@@ -55,10 +55,17 @@ class LinearReward:
 
 
 def reward_fn_for(reward_mode: str, reward_fn: RewardFn | None = None) -> RewardFn:
-    """``reward_fn`` when given, else the built-in reward named ``reward_mode`` (:data:`~.constants.REWARD_MODES`)."""
+    """``reward_fn`` when given, else the built-in reward named ``reward_mode`` (:data:`~.constants.REWARD_MODES`).
+
+    A ``reward_mode`` other than the default ``"sparse"`` next to a ``reward_fn`` is refused
+    rather than silently ignored.
+    """
     if reward_fn is not None:
         if not callable(reward_fn):
             raise ConfigError(f"reward_fn must be callable as reward_fn(outcome) -> float, got {reward_fn!r}")
+        if reward_mode != "sparse":
+            raise ConfigError(f"pass reward_mode or reward_fn, not both: reward_mode={reward_mode!r} would be "
+                              "ignored by a reward_fn")
         return reward_fn
     if reward_mode not in REWARD_MODES:
         raise ConfigError(f"reward_mode must be one of {tuple(REWARD_MODES)}, got {reward_mode!r}")

@@ -34,6 +34,9 @@ def test_bad_reward_arguments_are_refused():
         reward_fn_for("dense")
     with pytest.raises(ConfigError, match="reward_fn must be callable"):
         SokobanEnv(dim_room=SHAPE, levels=TWO_BOXES, reward_fn=3.0)
+    with pytest.raises(ConfigError, match="pass reward_mode or reward_fn, not both"):
+        SokobanVectorEnv(num_envs=2, dim_room=SHAPE, levels=TWO_BOXES, reward_mode="gym-sokoban",
+                         reward_fn=deadlock_penalty)
 
 
 def test_injected_reward_fn_drives_the_single_env():
