@@ -1,6 +1,8 @@
 """Stable-Baselines3's env checker (imports SB3, and so torch, only when called)."""
 from __future__ import annotations
 
+import importlib.util
+
 import gymnasium as gym
 from gymnasium import spaces
 
@@ -17,12 +19,8 @@ def sb3_accepts(space: gym.Space) -> bool:
 
 
 def sb3_installed() -> bool:
-    """Whether stable-baselines3 can be imported."""
-    try:
-        import stable_baselines3  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    """Whether stable-baselines3 is installed (found without importing it, so torch stays unloaded)."""
+    return importlib.util.find_spec("stable_baselines3") is not None
 
 
 def check_sb3_env(env: gym.Env) -> None:
