@@ -9,16 +9,15 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
+from ..core.render import RENDER_MODES, Renderer
+from ..core.text import text_space
 from ..errors import ConfigError, InvalidActionError
 from .actions import parse_text_action, text_action_space
 from .constants import (
     ACTION_NAMES,
-    IS_BOX_NP,
-    IS_GOAL_NP,
     NOOP,
     NUM_ACTIONS,
     NUM_TILES,
-    REWARD_MODES,
     TILE_SIZE,
     TILE_TO_XSB,
     WALL,
@@ -26,28 +25,24 @@ from .constants import (
 )
 from .deadlock import deadlocked_after_push
 from .generator import check_generator_args, generate_level
+from .info import sokoban_info
 from .keys import zobrist_keys
 from .level import Level, LevelSource, blank_outside, load_levels, outside_cells, parse_xsb
 from .pool import CompiledLevel, LevelGenerator, LevelPool, compile_level
-from .render import HumanViewer, grid_to_rgb, grid_to_xsb, paint_cells
+from .render import grid_to_rgb, grid_to_xsb, paint_cells
+from .reward import INSTRUCTION, RewardFn, StepOutcome, reward_fn_for
+from .reward_state import (
+    check_level_fits,
+    first_row,
+    max_boxes_bound,
+    reward_state_batch,
+    reward_state_doc,
+    reward_state_space,
+)
 from .rules import decode_grid, step_scalar
-from .validation import RENDER_MODES, action_index, check_config, check_seed
+from .validation import action_index, check_config, check_seed
 
-REWARD_STATE_DOC = """\
-class SokobanRewardState:  # env.unwrapped.reward_state(); vector envs add a leading batch axis [B]
-    player: int64[2]            # (row, col) of the player; row 0 is the top wall row
-    boxes: int64[N, 2]          # (row, col) of each box, row-major order; N = boxes in the level (vector: max over levels, padded with -1)
-    goals: int64[N, 2]          # (row, col) of each goal, row-major order (padded like boxes)
-    box_on_goal: bool[N]        # boxes[i] stands on a goal (False for padding)
-    boxes_on_target: int64[]    # number of boxes on goals
-    num_boxes: int64[]          # boxes in the level
-    walls: bool[H, W]           # True on walls (the level is padded with walls to the room shape H x W)
-    dead_squares: bool[H, W]    # floor cells from which a box can never reach a goal
-    deadlock: bool[]            # some box can provably never reach a goal (dead square or frozen 2x2 block)
-    solved: bool[]              # all boxes on goals
-    steps: int64[]              # steps taken in this episode
-    max_steps: int64[]          # the episode is truncated when steps reaches this
-"""
+_new_tuple = tuple.__new__
 
 
 def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Space:
@@ -59,7 +54,7 @@ def make_observation_space(obs_mode: str, shape: tuple[int, int]) -> spaces.Spac
         return spaces.Box(0, 1, (NUM_TILES, height, width), np.uint8)
     if obs_mode == "rgb":
         return spaces.Box(0, 255, (height * TILE_SIZE, width * TILE_SIZE, 3), np.uint8)
-    return spaces.Text(max_length=height * (width + 1), min_length=1, charset="".join(TILE_TO_XSB) + "\n")
+    return text_space(height * (width + 1), min_length=1, charset="".join(TILE_TO_XSB) + "\n")
 
 
 def default_generator(dim_room: tuple[int, int], num_boxes: int, min_pushes: int) -> LevelGenerator:
@@ -95,18 +90,22 @@ class SokobanEnv(gym.Env):
       ``*`` box on goal, ``@`` player, ``+`` player on goal), rows joined by newlines.
 
     ``(H, W)`` is ``dim_room``; smaller levels are centred and padded with walls.
-    ``env.unwrapped.reward_state()`` returns the structured state described by
-    ``env.unwrapped.reward_state_doc``.
+    ``env.unwrapped.reward_state()`` returns the structured state that
+    ``env.unwrapped.reward_state_space`` declares and ``env.unwrapped.reward_state_doc``
+    describes (:mod:`.reward_state`: box and goal lists padded with -1 to the most boxes the
+    env's levels can have). ``env.unwrapped.instruction()`` is the goal in words.
 
     ## Starting State
     A level drawn with the env's seeded RNG: from ``levels`` when given, else from
     ``generator(rng)``, else a fresh procedural level of ``dim_room`` with ``num_boxes`` boxes.
-    ``reset(options={"level": xsb_or_Level})`` starts from a given level instead.
+    ``reset(options={"level": xsb_or_Level})`` starts from a given level instead (at most as
+    many boxes as the reward-state space holds, else :class:`~agentenvs.errors.LevelError`).
 
     ## Rewards
     - ``"sparse"`` (default): 1.0 on the step that puts the last box on a goal, else 0.0.
     - ``"gym-sokoban"``: -0.1 per step, +1.0 for a box pushed onto a goal, -1.0 for one pushed
       off a goal, +10.0 on solving.
+    - ``reward_fn``: any :class:`~.reward.RewardFn` (``StepOutcome -> float``) replaces both.
 
     ## Episode End
     - Termination: every box is on a goal (``info["is_success"]``).
@@ -128,13 +127,13 @@ class SokobanEnv(gym.Env):
     - ``render_mode=None``: ``"rgb_array"``, ``"human"`` (pygame window) or ``"ansi"`` (XSB).
     - ``generator=None``: a callable ``(numpy.random.Generator) -> Level`` replacing the
       procedural generator.
+    - ``reward_fn=None``: a :class:`~.reward.RewardFn` replacing the reward ``reward_mode`` names.
 
     ## Version History
     - v0: initial version.
     """
 
     metadata = {"render_modes": list(RENDER_MODES), "render_fps": 8}
-    reward_state_doc = REWARD_STATE_DOC
 
     def __init__(
         self,
@@ -147,6 +146,7 @@ class SokobanEnv(gym.Env):
         min_pushes: int = 0,
         render_mode: str | None = None,
         generator: LevelGenerator | None = None,
+        reward_fn: RewardFn | None = None,
     ):
         self._shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
                                    levels, generator)
@@ -154,11 +154,19 @@ class SokobanEnv(gym.Env):
         self.obs_mode = obs_mode
         self.reward_mode = reward_mode
         self.render_mode = render_mode
+        self._renderer = Renderer(render_mode, RENDER_MODES, rgb=self._rgb, ansi=self.to_xsb,
+                                  title="agentenvs Sokoban", fps=self.metadata["render_fps"])
         self._pool = LevelPool(load_levels(levels), self._shape) if levels is not None else None
         if levels is None:  # levels come from the generator given, or else from the procedural one
             self._generator = generator or default_generator(self._shape, int(num_boxes), int(min_pushes))
         self._width = self._shape[1]
-        self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
+        self._reward_fn = reward_fn_for(reward_mode, reward_fn)
+        if self._pool is not None:
+            self._max_boxes = int(self._pool.num_boxes.max())
+        else:
+            self._max_boxes = num_boxes if generator is None else max_boxes_bound(self._shape)
+        self.reward_state_space = reward_state_space(self._shape, self._max_boxes, self.max_steps)
+        self.reward_state_doc = reward_state_doc(self.reward_state_space)
         self.observation_space = make_observation_space(obs_mode, self._shape)
         deltas = flat_deltas(self._width)
         if obs_mode == "text":
@@ -171,7 +179,6 @@ class SokobanEnv(gym.Env):
             self._action_class = int
         self._noop = deltas[NOOP]
         self._eye = np.eye(NUM_TILES, dtype=np.uint8)
-        self._viewer: HumanViewer | None = None
         self._level: CompiledLevel | None = None
         self._fast: dict[Any, int] = {}  # step()'s fast path: the exact actions, from the first reset on
 
@@ -182,7 +189,9 @@ class SokobanEnv(gym.Env):
             level = options["level"]
             if not isinstance(level, (str, Level)):
                 raise ConfigError(f"options['level'] must be XSB text or a Level, got {type(level).__name__}")
-            self._level = compile_level(parse_xsb(level) if isinstance(level, str) else level, self._shape)
+            level = parse_xsb(level) if isinstance(level, str) else level
+            check_level_fits(level.num_boxes, self._max_boxes)
+            self._level = compile_level(level, self._shape)
         elif self._pool is not None:
             self._level = self._pool.compiled[int(self.np_random.integers(len(self._pool)))]
         else:
@@ -200,15 +209,8 @@ class SokobanEnv(gym.Env):
         self._steps = 0
         self._fast = self._deltas
         self._frame = grid_to_rgb(level.grid) if self.obs_mode == "rgb" else None
-        info = {
-            "boxes_on_target": self._on_target,
-            "is_success": self._on_target == self._num_boxes,
-            "deadlock": self._deadlock,
-            "action_is_valid": True,
-            "steps": 0,
-        }
-        if self.render_mode == "human":
-            self.render()
+        info = sokoban_info(self._on_target, self._num_boxes, self._deadlock, 0)
+        self._renderer.after_change()
         return self._observe(), info
 
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
@@ -229,16 +231,11 @@ class SokobanEnv(gym.Env):
         elif self._frame is not None and player != old:
             paint_cells(self._frame, self._state, (old, player), self._width)
         solved = self._on_target == self._num_boxes
-        reward = self._step_reward + self._box_reward * change + (self._solve_reward if solved else 0.0)
-        info = {
-            "boxes_on_target": self._on_target,
-            "is_success": solved,
-            "deadlock": self._deadlock,
-            "action_is_valid": valid,
-            "steps": self._steps,
-        }
-        if self.render_mode == "human":
-            self.render()
+        # tuple.__new__ builds the StepOutcome at half the cost of its NamedTuple constructor (a hot path)
+        outcome = _new_tuple(StepOutcome, (change, self._on_target, self._num_boxes, solved, self._deadlock))
+        reward = float(self._reward_fn(outcome))
+        info = sokoban_info(self._on_target, self._num_boxes, self._deadlock, self._steps, valid)
+        self._renderer.after_change()
         return self._observe(), reward, solved, not solved and self._steps >= self.max_steps, info
 
     def _decode(self, action: Any) -> tuple[int, bool]:
@@ -288,49 +285,34 @@ class SokobanEnv(gym.Env):
         return zobrist_keys(self._shape).of_grid(self._grid)
 
     def reward_state(self) -> dict[str, np.ndarray]:
-        """Privileged state for reward functions; fields, units and shapes in :attr:`reward_state_doc`."""
+        """Privileged state for reward functions, in :attr:`reward_state_space`; see :attr:`reward_state_doc`."""
         if self._level is None:
             raise ResetNeeded("call reset() before reward_state() on SokobanEnv")
-        grid = self._grid
-        boxes = np.argwhere(IS_BOX_NP[grid])
-        return {
-            "player": np.array(divmod(self._player, self._width), dtype=np.int64),
-            "boxes": boxes,
-            "goals": np.argwhere(IS_GOAL_NP[grid]),
-            "box_on_goal": IS_GOAL_NP[grid[boxes[:, 0], boxes[:, 1]]],
-            "boxes_on_target": np.array(self._on_target, dtype=np.int64),
-            "num_boxes": np.array(self._num_boxes, dtype=np.int64),
-            "walls": grid == WALL,
-            "dead_squares": self._level.dead.copy(),
-            "deadlock": np.array(self._deadlock),
-            "solved": np.array(self._on_target == self._num_boxes),
-            "steps": np.array(self._steps, dtype=np.int64),
-            "max_steps": np.array(self.max_steps, dtype=np.int64),
-        }
+        return first_row(reward_state_batch(
+            self._grid[None], np.array([self._player]), self._level.dead[None],
+            num_boxes=np.array([self._num_boxes]), on_target=np.array([self._on_target]),
+            deadlock=np.array([self._deadlock]), steps=np.array([self._steps]),
+            max_steps=self.max_steps, max_boxes=self._max_boxes,
+        ))
+
+    def instruction(self) -> str:
+        """The goal in words (the same for every level)."""
+        return INSTRUCTION
 
     # -- rendering ---------------------------------------------------------------------------
+    def _rgb(self) -> np.ndarray:
+        return self._frame.copy() if self._frame is not None else grid_to_rgb(self._grid)
+
     def render(self) -> np.ndarray | str | None:
-        if self.render_mode is None:
-            gym.logger.warn("render() called without a render_mode; pass render_mode='rgb_array', 'ansi' or 'human'")
-            return None
-        if self.render_mode == "ansi":
-            return self.to_xsb()
-        frame = self._frame.copy() if self._frame is not None else grid_to_rgb(self._grid)
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._viewer is None:
-            self._viewer = HumanViewer(fps=self.metadata["render_fps"])
-        self._viewer.show(frame)
-        return None
+        """The current frame (``"rgb_array"``), XSB text (``"ansi"``) or a window update (``"human"``)."""
+        return self._renderer.render()
 
     def close(self) -> None:
-        if self._viewer is not None:
-            self._viewer.close()
-            self._viewer = None
+        """Close the ``"human"`` window, if one is open."""
+        self._renderer.close()
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_viewer"] = None
         state.pop("_grid", None)
         return state
 

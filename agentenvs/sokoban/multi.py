@@ -8,12 +8,27 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 from pettingzoo import ParallelEnv
 
-from .constants import ACTION_NAMES, IS_FREE, NOOP, NUM_ACTIONS, NUM_TILES, PLAYER_ENTERS, REWARD_MODES, flat_deltas
+from ..core.render import Renderer
+from ..errors import ConfigError
+from .constants import (
+    ACTION_NAMES,
+    IS_FREE,
+    NOOP,
+    NUM_ACTIONS,
+    NUM_TILES,
+    PLAYER_ENTERS,
+    REWARD_MODES,
+    WALL,
+    flat_deltas,
+)
 from .deadlock import deadlocked_after_push
 from .generator import generate_level
-from .level import Level
+from .info import sokoban_info
+from .level import Level, blank_outside, outside_cells
 from .pool import compile_level
-from .render import HumanViewer, grid_to_rgb, grid_to_xsb
+from .render import grid_to_rgb, grid_to_xsb
+from .reward import INSTRUCTION, RewardFn, StepOutcome, reward_fn_for
+from .reward_state import first_row, reward_state_batch, reward_state_doc, reward_state_space
 from .rules import step_scalar
 from .validation import (
     RENDER_MODES,
@@ -36,9 +51,10 @@ def parallel_env(
     max_steps: int = 120,
     render_mode: str | None = None,
     reward_mode: str = "sparse",
+    reward_fn: RewardFn | None = None,
 ) -> SokobanMultiEnv:
     """Build the multi-agent Sokoban :class:`SokobanMultiEnv` (PettingZoo parallel API)."""
-    return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode)
+    return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode, reward_fn)
 
 
 def widen_room(level: Level, floor_cells: int, rng: np.random.Generator) -> Level:
@@ -90,25 +106,31 @@ class SokobanMultiEnv(ParallelEnv):
 
     ## Rewards
     Shared by all agents, with the single env's ``reward_mode`` ("sparse": 1.0 on solving;
-    "gym-sokoban": -0.1 per step, +/-1.0 per box onto/off a goal, +10.0 on solving).
+    "gym-sokoban": -0.1 per step, +/-1.0 per box onto/off a goal, +10.0 on solving), or
+    ``reward_fn`` (a :class:`~.reward.RewardFn`) when given.
 
     ## Episode End
     Every agent terminates when all boxes are on goals and truncates after ``max_steps``.
     Infos carry the single env's keys (``action_is_valid`` is the agent's own mask entry).
+    ``reward_state()`` gives every agent of ``possible_agents`` the single env's fields, with
+    ``player`` its own cell and ``players`` everyone's, contained in ``reward_state_space(agent)``;
+    ``instruction()`` gives each agent the goal in words.
 
     ## Arguments
     ``dim_room=(8, 8)``, ``num_boxes=2``, ``num_agents=2``, ``max_steps=120``,
-    ``render_mode`` in ``{"rgb_array", "ansi", "human"}``, ``reward_mode="sparse"``.
+    ``render_mode`` in ``{"rgb_array", "ansi", "human"}``, ``reward_mode="sparse"``,
+    ``reward_fn=None``.
 
     ## Version History
     - v0: initial version.
     """
 
-    metadata = {"render_modes": ["rgb_array", "ansi", "human"], "name": "sokoban_multi_v0",
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array", "ansi", "human"], "name": "sokoban_multi_v0",
                 "is_parallelizable": True, "render_fps": 8}
 
     def __init__(self, dim_room: tuple[int, int] = (8, 8), num_boxes: int = 2, num_agents: int = 2,
-                 max_steps: int = 120, render_mode: str | None = None, reward_mode: str = "sparse"):
+                 max_steps: int = 120, render_mode: str | None = None, reward_mode: str = "sparse",
+                 reward_fn: RewardFn | None = None):
         self._shape = check_room(dim_room)
         self._num_boxes = check_num_boxes(num_boxes, self._shape)
         num_agents = check_agents(num_agents, self._num_boxes, self._shape)
@@ -116,12 +138,16 @@ class SokobanMultiEnv(ParallelEnv):
         check_choice("reward_mode", reward_mode, tuple(REWARD_MODES))
         check_choice("render_mode", render_mode, (None, *RENDER_MODES))
         self.render_mode = render_mode
-        self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
+        self._renderer = Renderer(render_mode, self.metadata["render_modes"], rgb=self._rgb, ansi=self._ansi,
+                                  title="agentenvs Sokoban (multi-agent)",
+                                  fps=self.metadata["render_fps"])
+        self._reward_fn = reward_fn_for(reward_mode, reward_fn)
+        self._reward_state_space = reward_state_space(self._shape, self._num_boxes, self.max_steps, num_agents)
+        self.reward_state_doc = reward_state_doc(self._reward_state_space)
         self.possible_agents = [f"player_{i}" for i in range(num_agents)]
         self.agents: list[str] = []
         self._deltas = flat_deltas(self._shape[1])
         self._rng = np.random.default_rng()
-        self._viewer: HumanViewer | None = None
         height, width = self._shape
         self._spaces = {
             agent: (
@@ -139,6 +165,12 @@ class SokobanMultiEnv(ParallelEnv):
 
     def action_space(self, agent: str) -> spaces.Discrete:
         return self._spaces[agent][1]
+
+    def reward_state_space(self, agent: str) -> spaces.Dict:
+        """The space ``reward_state()[agent]`` lies in (the same for every agent)."""
+        if agent not in self._spaces:
+            raise ConfigError(f"unknown agent {agent!r}; possible agents: {self.possible_agents}")
+        return self._reward_state_space
 
     # -- episodes ----------------------------------------------------------------------------
     def reset(self, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict, dict]:
@@ -160,8 +192,7 @@ class SokobanMultiEnv(ParallelEnv):
         self._steps = 0
         self.agents = list(self.possible_agents)
         valid = {agent: True for agent in self.agents}
-        if self.render_mode == "human":
-            self.render()
+        self._renderer.after_change()
         return self._observations(), self._infos(valid)
 
     def step(self, actions: dict[str, int]) -> tuple[dict, dict, dict, dict, dict]:
@@ -184,7 +215,7 @@ class SokobanMultiEnv(ParallelEnv):
                 self._deadlock = self._deadlock or deadlocked_after_push(self._state, self._dead, box, self._shape[1])
         self._steps += 1
         solved = self._on_target == self._num_boxes
-        reward = self._step_reward + self._box_reward * change + (self._solve_reward if solved else 0.0)
+        reward = float(self._reward_fn(StepOutcome(change, self._on_target, self._num_boxes, solved, self._deadlock)))
         truncated = not solved and self._steps >= self.max_steps
         agents = self.agents
         observations = self._observations()
@@ -194,8 +225,7 @@ class SokobanMultiEnv(ParallelEnv):
         truncations = {agent: truncated for agent in agents}
         if solved or truncated:
             self.agents = []
-        if self.render_mode == "human":
-            self.render()
+        self._renderer.after_change()
         return observations, rewards, terminations, truncations, infos
 
     # -- views -------------------------------------------------------------------------------
@@ -223,12 +253,33 @@ class SokobanMultiEnv(ParallelEnv):
         return mask
 
     def _infos(self, valid: dict[str, bool]) -> dict[str, dict[str, Any]]:
-        solved = self._on_target == self._num_boxes
         return {
-            agent: {"boxes_on_target": self._on_target, "is_success": solved, "deadlock": self._deadlock,
-                    "action_is_valid": valid.get(agent, True), "steps": self._steps}
+            agent: sokoban_info(on_target=self._on_target, num_boxes=self._num_boxes, deadlock=self._deadlock,
+                                steps=self._steps, action_is_valid=valid.get(agent, True))
             for agent in self.agents
         }
+
+    def reward_state(self) -> dict[str, dict[str, np.ndarray]]:
+        """Every possible agent's reward state: the room's fields, its own ``player`` cell and all ``players``."""
+        if not hasattr(self, "_state"):
+            raise ResetNeeded("call reset() before reward_state() on SokobanMultiEnv")
+        width = self._shape[1]
+        dead = np.frombuffer(self._dead, dtype=bool).reshape(1, *self._shape)
+        room = first_row(reward_state_batch(
+            self.state()[None], np.array(self._players[:1]), dead,
+            num_boxes=np.array([self._num_boxes]), on_target=np.array([self._on_target]),
+            deadlock=np.array([self._deadlock]), steps=np.array([self._steps]),
+            max_steps=self.max_steps, max_boxes=self._num_boxes,
+        ))
+        players = np.stack(np.divmod(np.array(self._players, dtype=np.int64), width), axis=1)
+        return {
+            agent: {**{k: v.copy() for k, v in room.items()}, "player": players[i].copy(), "players": players.copy()}
+            for i, agent in enumerate(self.possible_agents)
+        }
+
+    def instruction(self) -> dict[str, str]:
+        """Each agent's goal in words (one team goal)."""
+        return {agent: INSTRUCTION for agent in self.possible_agents}
 
     def state(self) -> np.ndarray:
         """The global tile grid ``uint8 [H, W]`` (all players drawn as player tiles)."""
@@ -236,20 +287,17 @@ class SokobanMultiEnv(ParallelEnv):
             raise ResetNeeded("call reset() before state() on SokobanMultiEnv")
         return np.frombuffer(bytes(self._state), dtype=np.uint8).reshape(self._shape).copy()
 
+    def _rgb(self) -> np.ndarray:
+        return grid_to_rgb(self.state())
+
+    def _ansi(self) -> str:
+        grid = self.state()
+        return blank_outside(grid_to_xsb(grid), outside_cells(grid == WALL))
+
     def render(self) -> np.ndarray | str | None:
-        if self.render_mode is None:
-            return None
-        if self.render_mode == "ansi":
-            return grid_to_xsb(self.state())
-        frame = grid_to_rgb(self.state())
-        if self.render_mode == "rgb_array":
-            return frame
-        if self._viewer is None:
-            self._viewer = HumanViewer(title="agentenvs Sokoban (multi-agent)", fps=self.metadata["render_fps"])
-        self._viewer.show(frame)
-        return None
+        """The room as an RGB frame (``"rgb_array"``), XSB text (``"ansi"``) or a window update (``"human"``)."""
+        return self._renderer.render()
 
     def close(self) -> None:
-        if self._viewer is not None:
-            self._viewer.close()
-            self._viewer = None
+        """Close the ``"human"`` window, if one is open."""
+        self._renderer.close()

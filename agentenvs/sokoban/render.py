@@ -1,16 +1,13 @@
-"""Sokoban pictures: tile sprites drawn with numpy, grids to RGB or XSB text, a pygame window.
+"""Sokoban pictures: tile sprites drawn with numpy, grids to RGB frames or XSB text.
 
 Sprites are drawn once at import; an RGB frame is a gather of sprites, and after a move only
-the changed cells are repainted (:func:`paint_cells`). pygame is imported only by
-:class:`HumanViewer`, for ``render_mode="human"``.
+the changed cells are repainted (:func:`paint_cells`). Render modes and the ``"human"`` window
+are the core's (:mod:`agentenvs.core.render`).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from ..errors import MissingDependencyError
 from .constants import (
     BOX,
     BOX_ON_GOAL,
@@ -101,39 +98,3 @@ def grid_to_xsb(grid: np.ndarray, window: tuple[int, int, int, int] | None = Non
     width = grid.shape[1]
     text = np.ascontiguousarray(grid, dtype=np.uint8).tobytes().translate(_XSB_TABLE).decode()
     return "\n".join(text[i:i + width] for i in range(0, len(text), width))
-
-
-class HumanViewer:
-    """A pygame window showing RGB frames, scaled by ``zoom``; pygame is imported on first use."""
-
-    def __init__(self, title: str = "agentenvs Sokoban", zoom: int = 3, fps: int = 8):
-        self.title, self.zoom, self.fps = title, zoom, fps
-        self._window: Any = None
-        self._clock: Any = None
-
-    def show(self, frame: np.ndarray) -> None:
-        """Draw ``frame`` (``uint8 [H, W, 3]``) and pump the event queue."""
-        try:
-            import pygame
-        except ImportError as err:
-            raise MissingDependencyError("render_mode='human' needs pygame: pip install pygame") from err
-        size = (frame.shape[1] * self.zoom, frame.shape[0] * self.zoom)
-        if self._window is None:
-            pygame.init()
-            pygame.display.set_caption(self.title)
-            self._window = pygame.display.set_mode(size)
-            self._clock = pygame.time.Clock()
-        surface = pygame.surfarray.make_surface(np.swapaxes(frame, 0, 1))
-        self._window.blit(pygame.transform.scale(surface, size), (0, 0))
-        pygame.event.pump()
-        pygame.display.flip()
-        self._clock.tick(self.fps)
-
-    def close(self) -> None:
-        """Close the window if one is open (idempotent)."""
-        if self._window is not None:
-            import pygame
-
-            pygame.display.quit()
-            pygame.quit()
-            self._window = None

@@ -12,11 +12,10 @@ from typing import Any
 
 import numpy as np
 
+from ..core.render import RENDER_MODES
 from ..errors import ConfigError, InvalidActionError
 from .constants import OBS_MODES, REWARD_MODES
 from .generator import check_generator_args
-
-RENDER_MODES = ("rgb_array", "human", "ansi")
 
 
 def _is_int(value: Any) -> bool:

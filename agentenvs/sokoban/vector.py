@@ -9,28 +9,20 @@ from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from ..core.info import vector_info
 from ..errors import ConfigError
-from .constants import (
-    ACTION_NAMES,
-    IS_BOX_NP,
-    IS_GOAL_NP,
-    NOOP,
-    NUM_ACTIONS,
-    NUM_TILES,
-    REWARD_MODES,
-    WALL,
-    flat_deltas,
-)
+from .constants import ACTION_NAMES, NOOP, NUM_ACTIONS, NUM_TILES, WALL, flat_deltas
 from .deadlock import deadlocked_after_push_batch
-from .env import REWARD_STATE_DOC, default_generator, make_observation_space
+from .env import default_generator, make_observation_space
+from .info import sokoban_info
 from .keys import zobrist_keys
 from .level import LevelSource, blank_outside, load_levels, outside_cells
 from .pool import LevelGenerator, LevelPool
 from .render import grid_to_rgb, grid_to_xsb, paint_cells_batch
+from .reward import INSTRUCTION, RewardFn, StepOutcome, reward_fn_for
+from .reward_state import max_boxes_bound, reward_state_batch, reward_state_doc, reward_state_space
 from .rules import step_batch
 from .validation import action_indices, check_config, check_int, check_seed
-
-INFO_KEYS = ("boxes_on_target", "is_success", "deadlock", "action_is_valid", "steps")
 
 
 class SokobanVectorEnv(VectorEnv):
@@ -48,7 +40,9 @@ class SokobanVectorEnv(VectorEnv):
     Autoreset follows Gymnasium's default ``AutoresetMode.NEXT_STEP``: the step after an env
     terminates or truncates resets it (its action is ignored, its reward is 0 and its info is
     the reset info). ``infos`` holds each key of the single env's info as an array, with the
-    ``_key`` masks Gymnasium adds. ``render()`` returns a ``uint8 [B, 16 H, 16 W, 3]`` batch
+    ``_key`` masks Gymnasium adds. ``reward_state()`` is the single env's with a leading
+    ``num_envs`` axis, contained in ``reward_state_space`` (``single_reward_state_space``
+    batched); ``instruction()`` gives one goal text per env. ``render()`` returns a ``uint8 [B, 16 H, 16 W, 3]`` batch
     (``"rgb_array"``) or a tuple of XSB strings (``"ansi"``).
 
     Parameters
@@ -63,7 +57,6 @@ class SokobanVectorEnv(VectorEnv):
 
     metadata = {"render_modes": ["rgb_array", "ansi"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP,
                 "supports_reset_mask": True}
-    reward_state_doc = REWARD_STATE_DOC
 
     def __init__(
         self,
@@ -78,6 +71,7 @@ class SokobanVectorEnv(VectorEnv):
         render_mode: str | None = None,
         generator: LevelGenerator | None = None,
         pool_size: int | None = None,
+        reward_fn: RewardFn | None = None,
     ):
         shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
                              levels, generator)
@@ -99,7 +93,14 @@ class SokobanVectorEnv(VectorEnv):
         self._pool: LevelPool | None = self._fixed_pool
         self._pool_seed: Any = None
         self._rng = np.random.default_rng()
-        self._step_reward, self._box_reward, self._solve_reward = REWARD_MODES[reward_mode]
+        self._reward_fn = reward_fn_for(reward_mode, reward_fn)
+        if self._fixed_pool is not None:
+            self._max_boxes = int(self._fixed_pool.num_boxes.max())
+        else:
+            self._max_boxes = num_boxes if generator is None else max_boxes_bound(shape)
+        self.single_reward_state_space = reward_state_space(shape, self._max_boxes, self.max_steps)
+        self.reward_state_space = batch_space(self.single_reward_state_space, self.num_envs)
+        self.reward_state_doc = reward_state_doc(self.single_reward_state_space)
         self._deltas = np.array(flat_deltas(shape[1]), dtype=np.int64)
         self._offsets = np.arange(self.num_envs, dtype=np.int64) * self._cells
 
@@ -196,7 +197,8 @@ class SokobanVectorEnv(VectorEnv):
             if ids.size:
                 self._deadlock[ids] = deadlocked_after_push_batch(self._flat, self._dead, box[ids], self._shape[1])
         solved = self._on_target == self._num_boxes
-        rewards = self._step_reward + self._box_reward * change + self._solve_reward * solved
+        outcome = StepOutcome(change, self._on_target, self._num_boxes, solved, self._deadlock)
+        rewards = np.array(np.broadcast_to(self._reward_fn(outcome), (self.num_envs,)), dtype=np.float64)
         truncated = ~solved & (self._steps >= self.max_steps)
         if self._frames is not None:
             self._paint(old, player, pushed, box)
@@ -228,18 +230,8 @@ class SokobanVectorEnv(VectorEnv):
         return (self._grids()[:, None] == np.arange(NUM_TILES, dtype=np.uint8)[:, None, None]).astype(np.uint8)
 
     def _info(self) -> dict[str, np.ndarray]:
-        values = (
-            self._on_target.copy(),
-            self._on_target == self._num_boxes,
-            self._deadlock.copy(),
-            np.ones(self.num_envs, dtype=bool),
-            self._steps.copy(),
-        )
-        info: dict[str, np.ndarray] = {}
-        for key, value in zip(INFO_KEYS, values):
-            info[key] = value
-            info["_" + key] = self._all.copy()
-        return info
+        return vector_info(sokoban_info(on_target=self._on_target, num_boxes=self._num_boxes,
+                                        deadlock=self._deadlock, steps=self._steps))
 
     def to_xsb(self) -> tuple[str, ...]:
         """The current position of every env as XSB text (each level's own size, spaces outside its walls)."""
@@ -263,38 +255,18 @@ class SokobanVectorEnv(VectorEnv):
         return self._keys.copy()
 
     def reward_state(self) -> dict[str, np.ndarray]:
-        """:meth:`.env.SokobanEnv.reward_state` with a leading batch axis; box/goal lists padded with -1."""
+        """:meth:`.env.SokobanEnv.reward_state` with a leading batch axis, contained in :attr:`reward_state_space`."""
         if not self._was_reset:
             raise ResetNeeded("call reset() before reward_state() on SokobanVectorEnv")
-        grids = self._grids()
-        width = self._shape[1]
-        count = int(self._num_boxes.max())
-        boxes = self._positions(IS_BOX_NP[self._state], count)
-        rows = np.arange(self.num_envs)[:, None]
-        padded = boxes[..., 0] < 0
-        box_on_goal = IS_GOAL_NP[grids[rows, boxes[..., 0], boxes[..., 1]]] & ~padded
-        return {
-            "player": np.stack(np.divmod(self._player - self._offsets, width), axis=1),
-            "boxes": boxes,
-            "goals": self._positions(IS_GOAL_NP[self._state], count),
-            "box_on_goal": box_on_goal,
-            "boxes_on_target": self._on_target.copy(),
-            "num_boxes": self._num_boxes.copy(),
-            "walls": grids == WALL,
-            "dead_squares": self._dead.reshape(self.num_envs, *self._shape).copy(),
-            "deadlock": self._deadlock.copy(),
-            "solved": self._on_target == self._num_boxes,
-            "steps": self._steps.copy(),
-            "max_steps": np.full(self.num_envs, self.max_steps, dtype=np.int64),
-        }
+        return reward_state_batch(
+            self._grids(), self._player - self._offsets, self._dead.reshape(self.num_envs, *self._shape),
+            num_boxes=self._num_boxes, on_target=self._on_target, deadlock=self._deadlock, steps=self._steps,
+            max_steps=self.max_steps, max_boxes=self._max_boxes,
+        )
 
-    def _positions(self, mask: np.ndarray, count: int) -> np.ndarray:
-        """``int64 [B, count, 2]`` (row, col) of the True cells of each row of ``mask [B, H*W]``, padded with -1."""
-        keys = np.where(mask, np.arange(self._cells), self._cells)
-        cells = np.sort(keys, axis=1)[:, :count]
-        out = np.stack(np.divmod(cells, self._shape[1]), axis=2)
-        out[cells == self._cells] = -1
-        return out
+    def instruction(self) -> list[str]:
+        """The goal of every env in words."""
+        return [INSTRUCTION] * self.num_envs
 
     def render(self) -> np.ndarray | tuple[str, ...] | None:
         if self.render_mode == "ansi":

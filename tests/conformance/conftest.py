@@ -3,7 +3,6 @@
 A test parametrized with a registered id (any argument) whose row's ``extra`` is missing is
 marked skipped with the extra named, so a core install runs every check it can.
 """
-import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from agentenvs.registration import get_entry, missing_extra
 
 HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
 
 
 def pytest_collection_modifyitems(config, items):

@@ -82,7 +82,7 @@ def test_min_pushes_is_a_lower_bound_on_every_solution():
                 before = env.reward_state()["boxes"]
                 env.step(action)
                 pushes += not np.array_equal(before, env.reward_state()["boxes"])
-            assert env.reward_state()["solved"] and pushes >= 8
+            assert env.reward_state()["success"] and pushes >= 8
 
 
 def test_impossible_arguments_are_config_errors():

@@ -61,7 +61,8 @@ def test_human_render_opens_a_pygame_window_headless():
     env.reset(seed=0)
     assert env.render() is None
     env.step(2)
-    assert env._viewer is not None and env._viewer._window is not None
+    viewer = env._renderer._viewer
+    assert viewer is not None and viewer._window is not None
     env.close()
     env.close()
-    assert env._viewer is None
+    assert env._renderer._viewer is None and viewer._window is None

@@ -7,7 +7,7 @@ import agentenvs  # noqa: F401  (registers the ids)
 from agentenvs.errors import ConfigError, InvalidActionError
 from agentenvs.sokoban import SokobanEnv, SokobanVectorEnv, generate_level
 from agentenvs.sokoban.constants import DOWN, LEFT, RIGHT, UP
-from agentenvs.sokoban.vector import INFO_KEYS
+from agentenvs.sokoban.info import INFO_KEYS
 
 ONE_PUSH = "######\n#    #\n# .$@#\n#    #\n######"
 
