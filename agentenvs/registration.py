@@ -23,6 +23,7 @@ from .errors import ConfigError
 #: ``[project.optional-dependencies]`` concerns shapers and baselines, not env ids).
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "shapers": ("torch", "pandas"),
+    "baselines": ("stable_baselines3",),
     "web": ("selenium",),
     "vlm": ("transformers", "safetensors"),
     "llm": ("openai",),
