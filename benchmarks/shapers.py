@@ -191,7 +191,7 @@ def work_bound_rows(args: argparse.Namespace, measured: list[dict[str, Any]]) ->
         images = host_batch("image", args.batch, seed=0).next_obs
         x = obs_to_tensor(space, images, torch.device(device))
 
-        def timed(step: Any) -> float:
+        def timed(step: Any, device: str = device) -> float:
             """Best of several runs: the least time the pass takes here."""
             step()  # warm-up
             best = float("inf")
@@ -203,11 +203,11 @@ def work_bound_rows(args: argparse.Namespace, measured: list[dict[str, Any]]) ->
                 best = min(best, time.perf_counter() - start)
             return best
 
-        def forward() -> None:
+        def forward(encoder: Any = encoder, x: Any = x) -> None:
             with torch.no_grad():
                 encoder(x)
 
-        def forward_backward() -> None:
+        def forward_backward(encoder: Any = encoder, x: Any = x) -> None:
             encoder.zero_grad(set_to_none=True)
             encoder(x).float().square().mean().backward()
 
@@ -217,7 +217,8 @@ def work_bound_rows(args: argparse.Namespace, measured: list[dict[str, Any]]) ->
             ms = {impl: 1000 * (nf * f + nb * b) for impl, (nf, nb) in ENCODER_PASSES[name].items()}
             rows.append({"bench": "fp32_work_bound", "shaper": name, "obs": "image", "batch": args.batch,
                          "device": device, "forward_ms": round(1000 * f, 1), "backward_ms": round(1000 * b, 1),
-                         "passes": {impl: {"forward": nf, "backward": nb} for impl, (nf, nb) in ENCODER_PASSES[name].items()},
+                         "passes": {impl: {"forward": nf, "backward": nb}
+                                    for impl, (nf, nb) in ENCODER_PASSES[name].items()},
                          "ours_min_ms": round(ms["reward_plugins"], 1), "rllte_min_ms": round(ms["rllte-core"], 1),
                          "max_speedup_same_passes": round(ms["rllte-core"] / ms["reward_plugins"], 2)})
             peer = [r for r in measured if r.get("impl", "").startswith("rllte") and "ms_per_batch" in r
@@ -240,7 +241,7 @@ def wrapper_rows(args: argparse.Namespace) -> list[dict[str, Any]]:
         def make() -> Any:
             return gym.make_vec(args.wrapper_env, num_envs=args.wrapper_envs, vectorization_mode="vector_entry_point")
 
-        def time_steps(env: Any, repeat: int) -> float:
+        def time_steps(env: Any, repeat: int, device: str = device) -> float:
             # a new seed and new actions each repeat: counts keep meeting new states, as in real use
             env.reset(seed=repeat)
             rng = np.random.default_rng(repeat)

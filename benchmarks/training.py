@@ -77,10 +77,12 @@ def bench(env_id: str, n_envs: int, shaper: str, steps: int, native: bool, devic
     """Train PPO for ``steps`` env steps after a warm-up rollout; timings and shares."""
     hyperparams = resolve_hyperparams("ppo", env_id)
     vector_kwargs = hyperparams.get("vector_kwargs")
-    inner = TimedVecEnv(add_monitor(make_base_vec_env(env_id, {}, n_envs, seed=0, native=native, vector_kwargs=vector_kwargs)))
+    base = make_base_vec_env(env_id, {}, n_envs, seed=0, native=native, vector_kwargs=vector_kwargs)
+    inner = TimedVecEnv(add_monitor(base))
     specs = [ShaperSpec(name) for name in shaper.split("+")] if shaper != "none" else []
     outer = TimedVecEnv(add_shapers(inner, make_shapers(specs, device, seed=0), specs))
-    hyperparams["policy_kwargs"] = {**policy_kwargs_for(outer.observation_space), **hyperparams.get("policy_kwargs", {})}
+    hyperparams["policy_kwargs"] = {**policy_kwargs_for(outer.observation_space),
+                                    **hyperparams.get("policy_kwargs", {})}
     model = TimedPPO(default_policy(outer.observation_space), outer, seed=0, device=device, verbose=0,
                      **algo_kwargs(hyperparams))
     rollout = model.n_steps * n_envs
@@ -133,7 +135,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     for vec in args.vec.split(","):
         for shaper in args.shapers.split(","):
-            print(json.dumps(bench(args.env, args.n_envs, shaper, args.steps, vec == "native", args.device)), flush=True)
+            row = bench(args.env, args.n_envs, shaper, args.steps, vec == "native", args.device)
+            print(json.dumps(row), flush=True)
 
 
 if __name__ == "__main__":

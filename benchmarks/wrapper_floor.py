@@ -129,7 +129,9 @@ def main() -> None:
     counters = {"bare_khash": khash_counter()}
     compiled = numba_counter()
     if compiled is None:
-        print(json.dumps({"bench": "wrapper_floor", "row": "bare_numba", "skipped": "numba is not installed (pip install numba)"}), flush=True)
+        skipped = {"bench": "wrapper_floor", "row": "bare_numba",
+                   "skipped": "numba is not installed (pip install numba)"}
+        print(json.dumps(skipped), flush=True)
     else:
         counters["bare_numba"] = compiled
     envs = {"unshaped": make(), **{name: make() for name in counters},

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, cast
 
 import gymnasium as gym
 import numpy as np
@@ -255,7 +255,7 @@ class SokobanEnv(gym.Env):
         if self.obs_mode == "grid":
             return self._grid.copy()
         if self.obs_mode == "rgb":
-            return self._frame.copy()
+            return cast(np.ndarray, self._frame).copy()  # set at every reset in rgb mode
         if self.obs_mode == "onehot":
             return self._eye[:, self._grid]
         return self.to_xsb()

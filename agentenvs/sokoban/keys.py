@@ -85,4 +85,4 @@ class ZobristKeys:
 @functools.lru_cache(maxsize=16)
 def zobrist_keys(shape: tuple[int, int]) -> ZobristKeys:
     """The :class:`ZobristKeys` of a room shape (shared: they are read-only)."""
-    return ZobristKeys(tuple(shape))
+    return ZobristKeys((int(shape[0]), int(shape[1])))

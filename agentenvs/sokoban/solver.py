@@ -125,8 +125,10 @@ class _Board:
         return True
 
     def _holds(self, cell: int, blocked: bytearray, group: list[int], members: set[int]) -> bool:
-        """Whether the box on ``cell`` is frozen given the group so far; a failed try is rolled back,
-        so every box left in the group is frozen on account of walls, dead squares and the group alone.
+        """Whether the box on ``cell`` is frozen given the group so far.
+
+        A failed try is rolled back, so every box left in the group is frozen on account of walls,
+        dead squares and the group alone.
         """
         if cell in members:
             return True

@@ -1,7 +1,7 @@
 """The native Sokoban vector env: the batched rules of :mod:`.rules` over ``num_envs`` rooms."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from gymnasium import spaces
@@ -119,7 +119,7 @@ class SokobanVectorEnv(VectorEnv):
         self._deadlock = np.zeros(self.num_envs, dtype=bool)
         self._steps = np.zeros(self.num_envs, dtype=np.int64)
         self._autoreset = np.zeros(self.num_envs, dtype=bool)
-        self._frames = None
+        self._frames: np.ndarray | None = None
         self._zobrist = zobrist_keys(shape)
         self._keys: np.ndarray | None = None  # kept current once state_key() is first called
         self._all = np.ones(self.num_envs, dtype=bool)
@@ -212,11 +212,12 @@ class SokobanVectorEnv(VectorEnv):
         return self._observe(), rewards, solved, truncated, self._info()
 
     def _paint(self, old: np.ndarray, player: np.ndarray, pushed: np.ndarray, box: np.ndarray) -> None:
+        frames = cast(np.ndarray, self._frames)  # called only when frames are kept
         moved = np.flatnonzero(player != old)
         shoved = np.flatnonzero(pushed)
         envs = np.concatenate([moved, moved, shoved])
         cells = np.concatenate([old[moved], player[moved], box[shoved]]) - self._offsets[envs]
-        paint_cells_batch(self._frames, self._grids(), envs, cells)
+        paint_cells_batch(frames, self._grids(), envs, cells)
 
     # -- views -------------------------------------------------------------------------------
     def _grids(self) -> np.ndarray:
@@ -226,7 +227,7 @@ class SokobanVectorEnv(VectorEnv):
         if self.obs_mode == "grid":
             return self._grids().copy()
         if self.obs_mode == "rgb":
-            return self._frames.copy()
+            return cast(np.ndarray, self._frames).copy()  # kept from the first reset on in rgb mode
         return (self._grids()[:, None] == np.arange(NUM_TILES, dtype=np.uint8)[:, None, None]).astype(np.uint8)
 
     def _info(self) -> dict[str, np.ndarray]:
@@ -268,7 +269,8 @@ class SokobanVectorEnv(VectorEnv):
         """The goal of every env in words."""
         return [INSTRUCTION] * self.num_envs
 
-    def render(self) -> np.ndarray | tuple[str, ...] | None:
+    # gymnasium annotates a tuple of per-env frames; ours is one batched array (or XSB texts)
+    def render(self) -> np.ndarray | tuple[str, ...] | None:  # type: ignore[override]
         if self.render_mode == "ansi":
             return self.to_xsb()
         if self.render_mode == "rgb_array":
