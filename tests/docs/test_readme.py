@@ -49,3 +49,10 @@ def test_readme_commands_are_the_scripts_ci_runs():
     root = README.parent
     assert "scripts/test.sh" in (root / ".ci" / "run").read_text()
     assert all((root / c).is_file() for c in commands)
+
+
+def test_checker_example_runs_as_written(capsys):
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S) if "check_env_id" in b]
+    assert len(blocks) == 1
+    exec(compile(blocks[0], "README.md checkers", "exec"), {"__name__": "__readme__"})
+    assert "'gymnasium_api': 'passed'" in capsys.readouterr().out
