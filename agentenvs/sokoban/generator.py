@@ -49,7 +49,7 @@ P_CHANGE_DIRECTION = 0.35
 """Probability that the carving walk draws a new heading at a step (gym-sokoban's value)."""
 SEARCH_DEPTH = 300
 """gym-sokoban's ``ttl``: the search reaches positions up to ``SEARCH_DEPTH - 2`` moves from the goals."""
-MAX_STATES = 3000
+MAX_STATES = 10_000
 """Positions the reverse-play search visits per room at most (gym-sokoban: 300,000)."""
 MAX_ROOMS = 200
 """Rooms drawn per level before giving up (a room is redrawn when no position qualifies)."""
@@ -177,73 +177,70 @@ def reverse_search(
     seen: set[int] = set()
     best = _Best()
     path: list[int] = []
-    # Mutable search state, in a list so the nested function updates it without nonlocal lookups:
-    # [player, key, displacement, nearest-goal sum, goals covered (box or player), boxes on goals]
-    st = [player, key, 0, sum(near[c] for c in goal_cells), num_boxes + goal[player], num_boxes]
+    # Per floor cell: (action, cell moved to, cell behind, player key change) of each step onto floor.
+    open_cells = floor.ravel().tolist()
+    steps = [
+        [(a, cell + d, cell - d, z_player[cell] ^ z_player[cell + d])
+         for a, d in enumerate(deltas) if open_cells[cell + d]] if open_cells[cell] else []
+        for cell in range(size)
+    ]
 
-    def visit(ttl: int, swaps: int, solved_at: int) -> None:
-        seen.add(st[1])
-        if st[5] == num_boxes:
+    def visit(ttl: int, swaps: int, solved_at: int, here: int, key: int, shift: int, nearest: int, covered: int,
+              on_goals: int) -> None:
+        """Score the position, then search on from it.
+
+        ``shift`` is the displacement, ``nearest`` the nearest-goal sum, ``covered`` the goals
+        under a box or the player, ``on_goals`` the boxes on goals.
+        """
+        seen.add(key)
+        if on_goals == num_boxes:
             solved_at = len(path)
-        score = swaps * st[2]
-        if score > best.score and st[3] >= min_pushes and (st[5] < num_boxes if boxes_on_goals else not st[4]):
-            best.score, best.box_swaps, best.displacement = score, swaps, st[2]
-            best.boxes, best.player, best.solution = tuple(pos), st[0], tuple(path[solved_at:])
+        score = swaps * shift
+        if score > best.score and nearest >= min_pushes and (on_goals < num_boxes if boxes_on_goals else not covered):
+            best.score, best.box_swaps, best.displacement = score, swaps, shift
+            best.boxes, best.player, best.solution = tuple(pos), here, tuple(path[solved_at:])
         ttl -= 1
         if ttl <= 0:  # the children's depth budget (gym-sokoban's ``ttl`` after its decrement) is spent
             return
-        here, key = st[0], st[1]
-        for pull in (True, False):  # gym-sokoban's action order: four pulls, then four plain moves
-            for action in range(NUM_ACTIONS):
-                d = deltas[action]
-                to = here + d
-                if occ[to]:
-                    continue
-                behind = here - d
-                box = box_at[behind]
-                if not pull and box < 0:
-                    continue  # the same position as the pull that had nothing to pull: already searched
-                child = key ^ z_player[here] ^ z_player[to]
-                if pull and box >= 0:
-                    was = occ[behind]
-                    child ^= (z_still if was == 2 else z_pulled)[behind] ^ z_pulled[here]
-                    if child in seen or len(seen) >= max_states:
-                        continue
-                    occ[behind], occ[here] = 0, 3
-                    box_at[behind], box_at[here] = -1, box
-                    pos[box] = here
-                    moved = goal[here] - goal[behind]
-                    gained = dist[box][here] - dist[box][behind]
-                    nearer = near[here] - near[behind]
-                    covered = goal[to] - goal[behind]
-                    st[0], st[1] = to, child
-                    st[2] += gained
-                    st[3] += nearer
-                    st[4] += covered
-                    st[5] += moved
+        options = steps[here]
+        for action, to, behind, change in options:  # gym-sokoban's order: four pulls (up, down, left, right) ...
+            if occ[to]:
+                continue
+            box = box_at[behind]
+            child = key ^ change
+            if box < 0:  # nothing to pull: a plain move
+                if child not in seen and len(seen) < max_states:
                     path.append(action)
-                    visit(ttl, swaps + 1, solved_at)
+                    visit(ttl, swaps, solved_at, to, child, shift, nearest, covered + goal[to] - goal[here], on_goals)
                     path.pop()
-                    st[2] -= gained
-                    st[3] -= nearer
-                    st[4] -= covered
-                    st[5] -= moved
-                    pos[box] = behind
-                    box_at[behind], box_at[here] = box, -1
-                    occ[behind], occ[here] = was, 0
-                else:
-                    if child in seen or len(seen) >= max_states:
-                        continue
-                    covered = goal[to] - goal[here]
-                    st[0], st[1] = to, child
-                    st[4] += covered
-                    path.append(action)
-                    visit(ttl, swaps, solved_at)
-                    path.pop()
-                    st[4] -= covered
-        st[0], st[1] = here, key
+                continue
+            was = occ[behind]
+            child ^= (z_still if was == 2 else z_pulled)[behind] ^ z_pulled[here]
+            if child in seen or len(seen) >= max_states:
+                continue
+            occ[behind], occ[here] = 0, 3
+            box_at[behind], box_at[here] = -1, box
+            pos[box] = here
+            path.append(action)
+            row = dist[box]
+            visit(ttl, swaps + 1, solved_at, to, child, shift + row[here] - row[behind],
+                  nearest + near[here] - near[behind], covered + goal[to] - goal[behind],
+                  on_goals + goal[here] - goal[behind])
+            path.pop()
+            pos[box] = behind
+            box_at[behind], box_at[here] = box, -1
+            occ[behind], occ[here] = was, 0
+        for action, to, behind, change in options:  # ... then four plain moves (new only away from a box)
+            if occ[to] or box_at[behind] < 0:
+                continue
+            child = key ^ change
+            if child not in seen and len(seen) < max_states:
+                path.append(action)
+                visit(ttl, swaps, solved_at, to, child, shift, nearest, covered + goal[to] - goal[here], on_goals)
+                path.pop()
 
-    visit(SEARCH_DEPTH - 1, 0, 0)
+    visit(SEARCH_DEPTH - 1, 0, 0, player, key, 0, sum(near[c] for c in goal_cells), num_boxes + goal[player],
+          num_boxes)
     best.solution = tuple(_OPPOSITE[a] for a in reversed(best.solution))
     return best
 
