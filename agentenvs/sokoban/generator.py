@@ -44,7 +44,6 @@ _MASKS = (  # gym-sokoban's carving stamps, as (row, col) offsets from the walke
     ((0, -1), (0, 0), (1, -1), (1, 0)),
     ((0, 0), (0, 1), (1, 0)),
 )
-_STAMPS = np.array([list(m) + [(0, 0)] * (4 - len(m)) for m in _MASKS])  # padded to 4 cells each
 P_CHANGE_DIRECTION = 0.35
 """Probability that the carving walk draws a new heading at a step (gym-sokoban's value)."""
 SEARCH_DEPTH = 300
@@ -95,22 +94,20 @@ def room_topology(rng: np.random.Generator, dim_room: tuple[int, int]) -> np.nda
     """Bool ``[H, W]`` floor mask carved by gym-sokoban's random walk; the border is always wall."""
     height, width = dim_room
     steps = int(1.7 * (height + width))
-    turns = (rng.random(steps) < P_CHANGE_DIRECTION).tolist()
-    headings = rng.integers(0, NUM_ACTIONS, steps + 1).tolist()
-    stamps = _STAMPS[rng.integers(0, len(_MASKS), steps)]  # [steps, 4, 2]
-    row = int(rng.integers(1, height))  # may start on the far border, as gym-sokoban's walk does
-    col = int(rng.integers(1, width))
-    dr, dc = ACTION_DELTAS[headings[-1]]
-    path = []
-    for turn, heading in zip(turns, headings):
-        if turn:
-            dr, dc = ACTION_DELTAS[heading]
+    draws = rng.random(3 * steps + 3).tolist()  # turns, headings, stamps; then the start and first heading
+    turns, headings, stamps = draws[:steps], draws[steps:2 * steps], draws[2 * steps:3 * steps]
+    row = 1 + int(draws[-3] * (height - 1))  # may start on the far border, as gym-sokoban's walk does
+    col = 1 + int(draws[-2] * (width - 1))
+    dr, dc = ACTION_DELTAS[int(draws[-1] * NUM_ACTIONS)]
+    cells = []
+    for turn, heading, stamp in zip(turns, headings, stamps):
+        if turn < P_CHANGE_DIRECTION:
+            dr, dc = ACTION_DELTAS[int(heading * NUM_ACTIONS)]
         row = min(max(row + dr, 1), height - 2)
         col = min(max(col + dc, 1), width - 2)
-        path.append((row, col))
-    cells = np.array(path)[:, None, :] + stamps
+        cells += [(row + r) * width + col + c for r, c in _MASKS[int(stamp * len(_MASKS))]]
     floor = np.zeros(dim_room, dtype=bool)
-    floor[cells[..., 0], cells[..., 1]] = True
+    floor.ravel()[cells] = True
     floor[[0, -1], :] = False
     floor[:, [0, -1]] = False
     return floor
