@@ -57,7 +57,7 @@ LABEL_BOUNDS = (2.0, 4.0)
 LABELS = ("easy", "medium", "hard")
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class GeneratedLevel(Level):
     """A generated :class:`~.level.Level` with the reverse play's record.
 
@@ -77,6 +77,10 @@ class GeneratedLevel(Level):
     displacement: int
     score: int
     difficulty: str
+
+    def __repr__(self) -> str:
+        return (f"GeneratedLevel(shape={self.shape}, boxes={self.num_boxes}, difficulty={self.difficulty!r}, "
+                f"score={self.score})\n{self.to_xsb()}")
 
 
 def difficulty_label(displacement: int, num_boxes: int) -> str:

@@ -88,6 +88,8 @@ def test_hand_traced_corridor_score():
     ("######\n#   ##\n#*  *#\n# @  #\n#*   #\n######", 180, [(2, 2), (3, 1), (3, 3)], (4, 2)),
     ("######\n#* * #\n#  * #\n# @  #\n#    #\n######", 115, [(1, 2), (3, 2), (3, 3)], (4, 3)),
     ("######\n## * #\n##  *#\n#@   #\n#   *#\n######", 99, [(2, 2), (3, 2), (3, 3)], (4, 3)),
+    ("########\n#*@   ##\n#     ##\n#*     #\n#   *  #\n########\n########\n########", 600,
+     [(2, 4), (3, 5), (4, 2)], (1, 4)),  # 12,990 positions searched: past our default budget
 ])
 def test_reverse_search_reproduces_gym_sokoban(start, score, boxes, player):
     level, best = search_from(start, max_states=300_000)
@@ -143,6 +145,7 @@ def test_displacement_score_and_label_describe_the_level():
         assert level.displacement >= sum(np.abs(goals - b).sum(axis=1).min() for b in boxes)
         assert level.score == level.box_swaps * level.displacement > 0
         assert level.difficulty == difficulty_label(level.displacement, 3)
+        assert repr(level).endswith(level.to_xsb()) and f"difficulty={level.difficulty!r}" in repr(level)
     labels = [difficulty_label(d, 4) for d in (0, 7, 8, 15, 16, 40)]
     assert labels == ["easy", "easy", "medium", "medium", "hard", "hard"]
 
