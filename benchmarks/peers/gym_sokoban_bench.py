@@ -1,9 +1,8 @@
-"""Time gym-sokoban 0.0.6 (10x10 rooms, rgb obs); prints JSON lines.
+"""Time gym-sokoban 0.0.6's steps (10x10 rooms, rgb obs); prints JSON lines.
 
 Runs inside benchmarks/.peers/gym-sokoban (see setup_peers.sh), never in the project venv.
-Its reset searches up to 300k reverse-play states, so one reset takes from 0.1 s to over 30 s;
-resets are timed until ``n`` are done or a time budget is spent (at least 3 are timed).
-Sokoban-v0 itself has 3 boxes; the 4-box figure matches Boxoban-size levels.
+Its resets (level generation) are timed by gym_sokoban_levels.py, which also returns the
+levels for the difficulty comparison.
 Usage: python gym_sokoban_bench.py [--quick]
 """
 from __future__ import annotations
@@ -22,7 +21,6 @@ warnings.filterwarnings("ignore")
 import numpy as np  # noqa: E402
 from gym_sokoban.envs.sokoban_env import SokobanEnv  # noqa: E402
 
-
 REPEATS = 5
 
 
@@ -36,17 +34,6 @@ def main() -> None:
     quick = "--quick" in sys.argv
     random.seed(0)
     np.random.seed(0)
-    for num_boxes in (4,) if quick else (4, 3):
-        env = SokobanEnv(dim_room=(10, 10), num_boxes=num_boxes, max_steps=120, reset=False)
-        resets: list[float] = []
-        budget = time.perf_counter() + (30 if quick else 150)
-        while len(resets) < 3 or (len(resets) < 20 and time.perf_counter() < budget):
-            start = time.perf_counter()
-            env.reset()
-            resets.append(time.perf_counter() - start)
-        emit(what=f"reset_10x10_{num_boxes}boxes", median_ms=round(1e3 * statistics.median(resets), 3),
-             max_ms=round(1e3 * max(resets), 3), n=len(resets))
-
     # Steps with rgb observations (its only full-size obs), in REPEATS chunks: the best chunk
     # and the median one. Resets are excluded from the timing (they would dominate it), and
     # max_steps is lifted so that random play rarely needs one (each costs seconds).

@@ -32,6 +32,13 @@ def test_level_pool_is_seeded_and_stacks_compiled_levels():
     assert not np.array_equal(picks, a.sample(np.random.default_rng(1), 100))
 
 
+def test_generated_pool_starts_with_no_box_on_a_goal_and_keeps_the_labels():
+    pool = LevelPool.generate(lambda rng: generate_level(rng, (6, 6), 3), 40, seed=1, shape=(6, 6))
+    assert (pool.boxes_on_target == 0).all() and (pool.num_boxes == 3).all()
+    labels = [level.difficulty for level in pool.levels]
+    assert set(labels) <= {"easy", "medium", "hard"} and len(set(labels)) > 1
+
+
 def test_empty_pool_is_a_config_error():
     with pytest.raises(ConfigError):
         LevelPool([], (5, 5))
