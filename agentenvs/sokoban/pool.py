@@ -96,7 +96,7 @@ class LevelPool:
         if not levels:
             raise ConfigError("a LevelPool needs at least one level")
         self.levels = list(levels)
-        self.shape = tuple(shape)
+        self.shape = (int(shape[0]), int(shape[1]))
         self.compiled = [compile_level(level, self.shape) for level in self.levels]
         compiled = self.compiled
         self.grids = np.stack([c.grid for c in compiled])
@@ -108,7 +108,8 @@ class LevelPool:
         self.windows = np.array([c.window for c in compiled], dtype=np.int64)
 
     @classmethod
-    def generate(cls, generator: LevelGenerator, size: int, seed: int | None, shape: tuple[int, int]) -> LevelPool:
+    def generate(cls, generator: LevelGenerator, size: int, seed: int | np.random.SeedSequence | None,
+                 shape: tuple[int, int]) -> LevelPool:
         """A pool of ``size`` levels drawn from ``generator`` with ``numpy.random.default_rng(seed)``."""
         if size < 1:
             raise ConfigError(f"pool size must be at least 1, got {size}")
