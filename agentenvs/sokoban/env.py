@@ -112,7 +112,9 @@ class SokobanEnv(gym.Env):
     - Truncation: ``max_steps`` steps without solving. A deadlock does not end the episode.
 
     Every ``info`` (reset and step) has the keys ``boxes_on_target`` (int), ``is_success``,
-    ``deadlock``, ``action_is_valid`` (bool) and ``steps`` (int).
+    ``deadlock``, ``action_is_valid`` (bool) and ``steps`` (int). The reset ``info`` of a
+    generated level also has ``difficulty``: ``"easy"``, ``"medium"`` or ``"hard"`` (see
+    :func:`~.generator.difficulty_label`).
 
     ## Arguments
     - ``dim_room=(10, 10)``: room shape, walls included.
@@ -193,9 +195,12 @@ class SokobanEnv(gym.Env):
             check_level_fits(level.num_boxes, self._max_boxes)
             self._level = compile_level(level, self._shape)
         elif self._pool is not None:
-            self._level = self._pool.compiled[int(self.np_random.integers(len(self._pool)))]
+            index = int(self.np_random.integers(len(self._pool)))
+            level, self._level = self._pool.levels[index], self._pool.compiled[index]
         else:
-            self._level = compile_level(self._generator(self.np_random), self._shape)
+            level = self._generator(self.np_random)
+            self._level = compile_level(level, self._shape)
+        difficulty = getattr(level, "difficulty", None)  # generated levels carry their label
         level = self._level
         top, left, height, width = level.window
         self._outside = outside_cells(level.grid[top:top + height, left:left + width] == WALL)
@@ -210,6 +215,8 @@ class SokobanEnv(gym.Env):
         self._fast = self._deltas
         self._frame = grid_to_rgb(level.grid) if self.obs_mode == "rgb" else None
         info = sokoban_info(self._on_target, self._num_boxes, self._deadlock, 0)
+        if difficulty is not None:
+            info["difficulty"] = difficulty
         self._renderer.after_change()
         return self._observe(), info
 

@@ -181,3 +181,19 @@ def test_docstring_tile_codes_and_actions_match_the_constants():
     for code, name in enumerate(TILE_NAMES):
         assert f"{code} {name.replace('_', ' ')}" in doc
     assert ", ".join(f"{i} {name}" for i, name in enumerate(ACTION_NAMES)) in doc
+
+
+def test_reset_info_names_the_generated_levels_difficulty():
+    """A generated level's label reaches the reset info; a level read from XSB has none."""
+    from agentenvs.sokoban.generator import generate_level
+
+    env = gym.make("agentenvs/Sokoban-Small-v0")
+    labels = set()
+    for seed in range(12):
+        _, info = env.reset(seed=seed)
+        expected = generate_level(np.random.default_rng(seed), dim_room=(7, 7), num_boxes=2)
+        assert info["difficulty"] == expected.difficulty
+        labels.add(info["difficulty"])
+    assert labels <= {"easy", "medium", "hard"} and len(labels) >= 2
+    _, info = env.reset(options={"level": "#####\n#@$.#\n#####"})
+    assert "difficulty" not in info
