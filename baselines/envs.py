@@ -187,7 +187,9 @@ class NativeVecEnvAdapter(VecEnv):
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
         setattr(self.venv, attr_name, value)
 
-    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any) -> list[Any]:
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
+    ) -> list[Any]:
         """Call a vector-level method; a result with a leading ``num_envs`` axis is split per env."""
         # methods the adapter redefines (reward_state, which keeps terminal states) come first
         method = self.__dict__.get(method_name) or getattr(self.venv, method_name)
@@ -220,7 +222,9 @@ def supports_adapter(venv: VectorEnv) -> bool:
     vector envs do, Sync/Async vector envs always honour it; others, such as gymnasium's
     ``CartPoleVectorEnv``, ignore it and reset every env).
     """
-    if venv.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP or isinstance(venv, (SyncVectorEnv, AsyncVectorEnv)):
+    if isinstance(venv, (SyncVectorEnv, AsyncVectorEnv)):
+        return True
+    if venv.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP:
         return True
     return bool(venv.metadata.get(SUPPORTS_RESET_MASK, False))
 
@@ -287,7 +291,9 @@ class _FillMissingInfo(VecEnvWrapper):
         return obs, rewards, dones, infos
 
 
-def add_monitor(venv: VecEnv, path: Path | None = None, truncate_at: int | None = None, elapsed: float = 0.0) -> VecMonitor:
+def add_monitor(
+    venv: VecEnv, path: Path | None = None, truncate_at: int | None = None, elapsed: float = 0.0
+) -> VecMonitor:
     """Wrap in SB3's ``VecMonitor`` recording ``is_success``; with ``path``, write monitor.csv.
 
     :param truncate_at: resume an existing file: keep its first ``truncate_at`` bytes (what a

@@ -122,7 +122,9 @@ class TextHashExtractor(BaseFeaturesExtractor):
     _PRIMES = (1_000_003, 998_244_353, 19_260_817, 131)
     _MODULUS = 2_147_483_647  # keeps digest * prime inside int64
 
-    def __init__(self, observation_space: spaces.Box, features_dim: int = 128, n_buckets: int = 4096, max_n: int = 3) -> None:
+    def __init__(
+        self, observation_space: spaces.Box, features_dim: int = 128, n_buckets: int = 4096, max_n: int = 3
+    ) -> None:
         super().__init__(observation_space, features_dim)
         if not 1 <= max_n <= len(self._PRIMES):
             raise ValueError(f"max_n must be in 1..{len(self._PRIMES)}, got {max_n}")

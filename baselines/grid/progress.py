@@ -49,6 +49,7 @@ def estimate_eta(runs: dict[str, RunProgress], workers: int, now: float) -> floa
 
 
 def format_duration(seconds: float | None) -> str:
+    """``seconds`` as ``1h05m``, ``4m10s`` or ``9s``; ``?`` for ``None`` (no estimate yet)."""
     if seconds is None:
         return "?"
     seconds = int(round(seconds))

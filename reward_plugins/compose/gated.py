@@ -13,9 +13,11 @@ OUTCOMES = ("return", "last")
 
 
 class GatedShaping(NestedShaper):
-    """G-RA (Sun et al. 2025, "Stabilizing Long-term Multi-turn RL with Gated Rewards",
-    arXiv:2508.10548), per episode: immediate rewards are banked and paid only if the outcome
-    reward reaches a threshold, so the policy cannot farm them in episodes that fail.
+    """G-RA, per episode: immediate rewards are paid only if the outcome reward reaches a threshold.
+
+    Sun et al. 2025, "Stabilizing Long-term Multi-turn RL with Gated Rewards", arXiv:2508.10548:
+    immediate rewards are banked and paid at the episode's end only if the outcome reward reaches
+    a threshold, so the policy cannot farm them in episodes that fail.
 
     The exact rule, per env ``i`` and episode:
 

@@ -71,9 +71,10 @@ class NestedShaper(RewardShaper):
         return out
 
     def _on_device(self, batch: TransitionBatch, device: torch.device) -> TransitionBatch:
-        """``batch`` on ``device``, moved once per batch and device. ``update`` gets the very
-        objects ``forward`` scored, so children that keep their forward graph for the update
-        of the same batch (RND, ICM, E3B) reuse it.
+        """``batch`` on ``device``, moved once per batch and device.
+
+        ``update`` gets the very objects ``forward`` scored, so children that keep their forward
+        graph for the update of the same batch (RND, ICM, E3B) reuse it.
         """
         if getattr(self, "_moved_for", None) is not batch:
             self._moved_for, self._moved = batch, {}

@@ -20,7 +20,8 @@ def _rollout(venv, steps=120, seed=7):
     out = [venv.reset()]
     for _ in range(steps):
         obs, rewards, dones, infos = venv.step(rng.integers(0, 2, size=N))
-        out.append((obs, rewards, dones, [(i.get("terminal_observation"), i.get("TimeLimit.truncated")) for i in infos]))
+        ends = [(i.get("terminal_observation"), i.get("TimeLimit.truncated")) for i in infos]
+        out.append((obs, rewards, dones, ends))
     return out
 
 

@@ -168,8 +168,10 @@ def test_wrapper_reports_weighted_sum_children():
     env.reset(seed=0)
     obs, reward, _, _, info = env.step(0)
     comps = info["reward_components"]
-    assert comps["weighted_sum/FirstObs"] == pytest.approx(obs[0]) and comps["weighted_sum/FirstObs_1"] == pytest.approx(obs[0])
-    assert comps["weighted_sum"] == pytest.approx(3 * obs[0], rel=1e-5) and reward == pytest.approx(1 + 3 * obs[0], rel=1e-5)
+    assert comps["weighted_sum/FirstObs"] == pytest.approx(obs[0])
+    assert comps["weighted_sum/FirstObs_1"] == pytest.approx(obs[0])
+    assert comps["weighted_sum"] == pytest.approx(3 * obs[0], rel=1e-5)
+    assert reward == pytest.approx(1 + 3 * obs[0], rel=1e-5)
 
 
 def test_gated_pays_banked_rewards_at_the_end_only_when_the_outcome_reaches_the_threshold():
@@ -191,7 +193,8 @@ def test_gated_last_outcome_and_invalid_rows():
 
 
 def test_compositions_build_from_registry_specs():
-    ws = make_shaper("weighted_sum", shapers=[{"name": "clip", "shaper": Script([5.0]), "low": 0, "high": 2}], weights=[3.0])
+    clip = {"name": "clip", "shaper": Script([5.0]), "low": 0, "high": 2}
+    ws = make_shaper("weighted_sum", shapers=[clip], weights=[3.0])
     assert ws(tb(1)).tolist() == [6.0]
 
 
