@@ -34,6 +34,9 @@ class GatedShaping(NestedShaper):
     """
 
     name = "gated"
+    #: Per env: the child's rewards banked this episode (``A_i``), the env's return so far (``O_i``).
+    banked: Tensor
+    env_return: Tensor
 
     def __init__(
         self,
@@ -50,15 +53,16 @@ class GatedShaping(NestedShaper):
         self.per_env("env_return")
 
     def forward(self, batch: TransitionBatch) -> Tensor:
+        reward = self.field(batch, "reward").to(self.device, torch.float32)
+        done = self.field(batch, "done").to(self.device)
         immediate = self.child_outputs(batch)[0]
         self.ensure_size(immediate.shape[0])
         valid = batch.valid_mask().to(self.device)
-        reward = batch.reward.to(self.device, torch.float32)
         zero = torch.zeros_like(immediate)
         self.banked = self.banked + torch.where(valid, immediate, zero)
         self.env_return = self.env_return + torch.where(valid, reward, zero)
         outcome = self.env_return if self.outcome == "return" else reward
-        pay = batch.done.to(self.device) & valid & (outcome >= self.threshold)
+        pay = done & valid & (outcome >= self.threshold)
         return torch.where(pay, self.banked, zero)
 
     def reset(self, done_mask: Tensor) -> None:

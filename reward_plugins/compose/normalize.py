@@ -33,6 +33,12 @@ class RunningNorm(NestedShaper):
     """
 
     name = "running_norm"
+    #: Per env discounted return ``R_i``, ``[num_envs]``.
+    returns: Tensor
+    #: Count, mean and population variance of every ``R_i`` value so far (float64 scalars).
+    count: Tensor
+    mean: Tensor
+    var: Tensor
 
     def __init__(
         self,

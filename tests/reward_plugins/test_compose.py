@@ -8,7 +8,7 @@ import torch
 
 from reward_plugins import RewardShaper, TransitionBatch, make_shaper
 from reward_plugins.compose import Clip, GatedShaping, PotentialShaping, RunningNorm, WeightedSum
-from reward_plugins.errors import ShaperConfigError
+from reward_plugins.errors import MissingInputError, ShaperConfigError
 from reward_plugins.schedules import Linear
 from reward_plugins.wrappers import ShapedEnv
 
@@ -190,6 +190,19 @@ def test_gated_last_outcome_and_invalid_rows():
     gated(tb(2, reward=[0, 0], done=[False, False], valid=[True, False]))
     out = gated(tb(2, reward=[0, 1], done=[True, True]))
     assert out.tolist() == [0.0, 2.0]  # env 0 ends on reward 0; env 1 banked 2 valid steps
+
+
+def test_compositions_name_a_missing_input_and_stay_usable():
+    gated = GatedShaping(Script([1.0]), threshold=1.0)
+    with pytest.raises(MissingInputError, match=r"GatedShaping needs batch\.reward"):
+        gated(tb(1, done=[True]))
+    assert gated(tb(1, reward=[1.0], done=[True])).tolist() == [1.0]  # the child's row was not spent
+    potential = PotentialShaping(lambda obs: obs.float(), gamma=1.0, source="obs")
+    with pytest.raises(MissingInputError, match=r"PotentialShaping needs batch\.terminated"):
+        potential(tb(1, obs=torch.tensor([1]), next_obs=torch.tensor([2])))
+    with pytest.raises(MissingInputError, match=r"PotentialShaping needs batch\.obs"):
+        potential(tb(1, next_obs=torch.tensor([2]), terminated=[False]))
+    assert potential(tb(1, obs=torch.tensor([1]), next_obs=torch.tensor([3]), terminated=[False])).tolist() == [2.0]
 
 
 def test_compositions_build_from_registry_specs():
