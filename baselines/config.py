@@ -40,7 +40,9 @@ CHECKPOINT_DIR = "checkpoints"
 RESULT_FILE = "result.json"
 
 #: Keys of each eval.jsonl line. ``reward_components`` maps component name -> mean per episode.
-EVAL_FIELDS = ("timesteps", "success_rate", "return_mean", "return_std", "ep_len_mean", "reward_components", "wall_time")
+EVAL_FIELDS = (
+    "timesteps", "success_rate", "return_mean", "return_std", "ep_len_mean", "reward_components", "wall_time",
+)
 
 #: Key of config.yaml holding what ``train`` resolved from the config (algorithm class, policy,
 #: merged hyperparameters, extractor, vec env kind, library versions). Not a RunConfig field:

@@ -84,8 +84,13 @@ def _take(obs: VecEnvObs, i: int) -> Any:
 
 
 def _assign(obs: VecEnvObs, new: VecEnvObs, mask: np.ndarray) -> VecEnvObs:
-    if isinstance(obs, dict):
-        return {k: _assign(obs[k], new[k], mask) for k in obs}
+    """A copy of ``obs`` (an array or a dict of arrays) whose rows in ``mask`` come from ``new``."""
+    if isinstance(obs, dict) and isinstance(new, dict):
+        return {k: _assign_rows(obs[k], new[k], mask) for k in obs}
+    return _assign_rows(obs, new, mask)
+
+
+def _assign_rows(obs: Any, new: Any, mask: np.ndarray) -> np.ndarray:
     out = np.array(obs)
     out[mask] = np.asarray(new)[mask]
     return out
@@ -107,6 +112,9 @@ class NativeVecEnvAdapter(VecEnv):
 
     :param venv: the gymnasium vector env.
     """
+
+    #: SB3 infers ``dict[str, list]`` from its ``{"render_modes": [...]}``; metadata holds any value.
+    metadata: dict[str, Any]
 
     def __init__(self, venv: VectorEnv) -> None:
         self.venv = venv
@@ -155,14 +163,14 @@ class NativeVecEnvAdapter(VecEnv):
         self._final = {}
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             infos = _split_infos(info, self.num_envs)
-            for i in np.flatnonzero(dones):
+            for i in np.flatnonzero(dones).tolist():
                 final = infos[i].get("final_info", {})
                 final["terminal_observation"] = infos[i]["final_obs"]
                 infos[i] = final
         else:
             infos = _split_infos(info, self.num_envs)
             if dones.any():
-                for i in np.flatnonzero(dones):
+                for i in np.flatnonzero(dones).tolist():
                     infos[i]["terminal_observation"] = _take(obs, i)
                 self._final = {name: getattr(self.venv, name)() for name in self._state_methods}
                 reset_obs, reset_info = self.venv.reset(options={"reset_mask": dones})
@@ -187,7 +195,9 @@ class NativeVecEnvAdapter(VecEnv):
     def set_attr(self, attr_name: str, value: Any, indices: VecEnvIndices = None) -> None:
         setattr(self.venv, attr_name, value)
 
-    def env_method(self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any) -> list[Any]:
+    def env_method(
+        self, method_name: str, *method_args: Any, indices: VecEnvIndices = None, **method_kwargs: Any
+    ) -> list[Any]:
         """Call a vector-level method; a result with a leading ``num_envs`` axis is split per env."""
         # methods the adapter redefines (reward_state, which keeps terminal states) come first
         method = self.__dict__.get(method_name) or getattr(self.venv, method_name)
@@ -208,7 +218,7 @@ class NativeVecEnvAdapter(VecEnv):
 
     def get_images(self) -> Sequence[np.ndarray | None]:
         frames = self.venv.render() if self.venv.render_mode == "rgb_array" else None
-        return list(frames) if frames is not None else [None] * self.num_envs
+        return [np.asarray(frame) for frame in frames] if frames is not None else [None] * self.num_envs
 
 
 def supports_adapter(venv: VectorEnv) -> bool:
@@ -220,7 +230,9 @@ def supports_adapter(venv: VectorEnv) -> bool:
     vector envs do, Sync/Async vector envs always honour it; others, such as gymnasium's
     ``CartPoleVectorEnv``, ignore it and reset every env).
     """
-    if venv.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP or isinstance(venv, (SyncVectorEnv, AsyncVectorEnv)):
+    if isinstance(venv, (SyncVectorEnv, AsyncVectorEnv)):
+        return True
+    if venv.metadata.get("autoreset_mode") == AutoresetMode.SAME_STEP:
         return True
     return bool(venv.metadata.get(SUPPORTS_RESET_MASK, False))
 
@@ -235,13 +247,13 @@ def make_base_vec_env(env_id: str, env_kwargs: dict[str, Any], n_envs: int, seed
     """
     venv: VecEnv | None = None
     if native and has_vector_entry_point(env_id):
-        native = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point",
-                              **env_kwargs, **(vector_kwargs or {}))
-        check_sb3_spaces(env_id, native.single_observation_space, native.single_action_space)
-        if supports_adapter(native):
-            venv = NativeVecEnvAdapter(native)
+        vector_env = gym.make_vec(env_id, num_envs=n_envs, vectorization_mode="vector_entry_point",
+                                  **env_kwargs, **(vector_kwargs or {}))
+        check_sb3_spaces(env_id, vector_env.single_observation_space, vector_env.single_action_space)
+        if supports_adapter(vector_env):
+            venv = NativeVecEnvAdapter(vector_env)
         else:
-            native.close()
+            vector_env.close()
     if venv is None:
         first = gym.make(env_id, **env_kwargs)
         check_sb3_spaces(env_id, first.observation_space, first.action_space)
@@ -287,7 +299,9 @@ class _FillMissingInfo(VecEnvWrapper):
         return obs, rewards, dones, infos
 
 
-def add_monitor(venv: VecEnv, path: Path | None = None, truncate_at: int | None = None, elapsed: float = 0.0) -> VecMonitor:
+def add_monitor(
+    venv: VecEnv, path: Path | None = None, truncate_at: int | None = None, elapsed: float = 0.0
+) -> VecMonitor:
     """Wrap in SB3's ``VecMonitor`` recording ``is_success``; with ``path``, write monitor.csv.
 
     :param truncate_at: resume an existing file: keep its first ``truncate_at`` bytes (what a
@@ -303,7 +317,8 @@ def add_monitor(venv: VecEnv, path: Path | None = None, truncate_at: int | None 
         with open(path, "r+b") as f:
             f.truncate(truncate_at)
         monitor.t_start = time.time() - elapsed
-    env_id = venv.spec.id if getattr(venv, "spec", None) is not None else None
+    spec = getattr(venv, "spec", None)  # NativeVecEnvAdapter carries its env's EnvSpec; SB3's VecEnvs have none
+    env_id = spec.id if spec is not None else None
     monitor.results_writer = ResultsWriter(
         os.fspath(path), header={"t_start": monitor.t_start, "env_id": str(env_id)},
         extra_keys=MONITOR_INFO_KEYWORDS, override_existing=not appending,

@@ -18,7 +18,7 @@ anything else                               SB3 default (``FlattenExtractor``)
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import gymnasium as gym
 import numpy as np
@@ -32,12 +32,12 @@ from torch import Tensor, nn
 NATURE_CNN_MIN_SIDE = 36
 
 
-def is_tile_grid(space: gym.Space) -> bool:
+def is_tile_grid(space: gym.Space) -> TypeGuard[spaces.Box]:
     """A 2-D integer Box: a grid of tile codes."""
     return isinstance(space, spaces.Box) and len(space.shape) == 2 and np.issubdtype(space.dtype, np.integer)
 
 
-def is_text_bytes(space: gym.Space) -> bool:
+def is_text_bytes(space: gym.Space) -> TypeGuard[spaces.Box]:
     """A 1-D uint8 Box whose values span 0..255: text encoded as (zero-padded) bytes."""
     return (
         isinstance(space, spaces.Box)
@@ -47,7 +47,7 @@ def is_text_bytes(space: gym.Space) -> bool:
     )
 
 
-def _is_image(space: gym.Space) -> bool:
+def _is_image(space: gym.Space) -> TypeGuard[spaces.Box]:
     return isinstance(space, spaces.Box) and is_image_space(space, check_channels=False)
 
 
@@ -122,7 +122,9 @@ class TextHashExtractor(BaseFeaturesExtractor):
     _PRIMES = (1_000_003, 998_244_353, 19_260_817, 131)
     _MODULUS = 2_147_483_647  # keeps digest * prime inside int64
 
-    def __init__(self, observation_space: spaces.Box, features_dim: int = 128, n_buckets: int = 4096, max_n: int = 3) -> None:
+    def __init__(
+        self, observation_space: spaces.Box, features_dim: int = 128, n_buckets: int = 4096, max_n: int = 3
+    ) -> None:
         super().__init__(observation_space, features_dim)
         if not 1 <= max_n <= len(self._PRIMES):
             raise ValueError(f"max_n must be in 1..{len(self._PRIMES)}, got {max_n}")

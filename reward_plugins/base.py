@@ -16,7 +16,7 @@ import gymnasium as gym
 import torch
 from torch import Tensor, nn
 
-from .errors import ShaperDeviceError
+from .errors import MissingInputError, ShaperDeviceError
 
 #: Every input a shaper may declare.
 #: obs / next_obs: observation before / after the step, [B, ...] (a dict of such for Dict spaces);
@@ -250,6 +250,13 @@ class RewardShaper(nn.Module, ABC):
         every ``update_every`` steps, before ``reset``.
         """
         return {}
+
+    def field(self, batch: TransitionBatch, name: str) -> Any:
+        """``getattr(batch, name)``, or a :class:`MissingInputError` naming the field."""
+        value = getattr(batch, name)
+        if value is None:
+            raise MissingInputError(f"{type(self).__name__} needs batch.{name}; the wrapper did not provide it")
+        return value
 
     def scored_rows(self, batch: TransitionBatch) -> Tensor:
         """The rows to score: ``[B]`` bool on the batch's device.

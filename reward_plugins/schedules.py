@@ -12,7 +12,7 @@ import math
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, Union
+from typing import Any, ClassVar
 
 from .errors import ShaperConfigError
 
@@ -33,9 +33,10 @@ class Schedule(ABC):
 
 
 def _numbers(schedule: Schedule) -> None:
-    """Make every field of a (frozen dataclass) schedule a float; numeric strings such as
-    ``"1e-3"`` (what YAML 1.1 makes of ``1e-3``) are accepted, anything else is refused now,
-    not at the first step.
+    """Make every field of a (frozen dataclass) schedule a float, or refuse the schedule.
+
+    Numeric strings such as ``"1e-3"`` (what YAML 1.1 makes of ``1e-3``) are accepted; anything
+    else is refused now, not at the first step.
     """
     for f in fields(schedule):  # type: ignore[arg-type]
         value = getattr(schedule, f.name)
@@ -124,7 +125,7 @@ SCHEDULES: dict[str, type[Schedule]] = {
 }
 
 #: What a wrapper or composition accepts as a weight.
-WeightSpec = Union[float, int, Schedule, Mapping[str, Any]]
+WeightSpec = float | int | Schedule | Mapping[str, Any]
 
 
 def make_schedule(spec: WeightSpec) -> Schedule:

@@ -1,5 +1,6 @@
-"""Experiment grids: a YAML spec of env x shaper x algorithm x seed, run crash-safely on a local
-process pool or a Ray cluster, with a live progress display.
+"""Experiment grids: YAML specs of env x shaper x algorithm x seed, run crash-safely.
+
+Runs go to a local process pool or a Ray cluster, with a live progress display.
 
 - :mod:`baselines.grid.spec`: the spec format, parsing, expansion into ``RunConfig`` s, validation.
 - :mod:`baselines.grid.runner`: :func:`run_grid`, per-run locks, the pool and Ray backends.

@@ -36,8 +36,9 @@ def estimate_eta(runs: dict[str, RunProgress], workers: int, now: float) -> floa
     if finished:
         per_run = sum(finished) / len(finished)
     else:
-        rates = [(now - r.started) / (r.steps / r.total) for r in running
-                 if r.total and r.steps / r.total >= 0.05 and now - r.started >= 1.0]
+        rates = [(now - started) / (r.steps / r.total) for r in running
+                 if (started := r.started) is not None and r.total and r.steps / r.total >= 0.05
+                 and now - started >= 1.0]
         if not rates:
             return None if (pending or running) else 0.0
         per_run = sum(rates) / len(rates)
@@ -49,6 +50,7 @@ def estimate_eta(runs: dict[str, RunProgress], workers: int, now: float) -> floa
 
 
 def format_duration(seconds: float | None) -> str:
+    """``seconds`` as ``1h05m``, ``4m10s`` or ``9s``; ``?`` for ``None`` (no estimate yet)."""
     if seconds is None:
         return "?"
     seconds = int(round(seconds))

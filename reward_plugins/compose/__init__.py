@@ -1,6 +1,7 @@
-"""Shapers made of shapers: weighted sums, clipping, running normalisation, potential-based
-shaping and gated accumulation. Each is a :class:`~reward_plugins.base.RewardShaper`, so they nest
-and go into any wrapper.
+"""Shapers made of shapers.
+
+Weighted sums, clipping, running normalisation, potential-based shaping and gated accumulation.
+Each is a :class:`~reward_plugins.base.RewardShaper`, so they nest and go into any wrapper.
 """
 from __future__ import annotations
 

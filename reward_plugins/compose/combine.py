@@ -42,7 +42,7 @@ class WeightedSum(NestedShaper):
             raise ShaperConfigError(f"WeightedSum got {len(weights)} weights for {len(self.shapers)} shapers")
         self.weights = [make_schedule(w) for w in weights]
         labels: list[str] = []
-        for child in self.shapers:
+        for child in self.parts:
             base = label = child.name or type(child).__name__
             n = 1
             while label in labels:

@@ -13,9 +13,11 @@ OUTCOMES = ("return", "last")
 
 
 class GatedShaping(NestedShaper):
-    """G-RA (Sun et al. 2025, "Stabilizing Long-term Multi-turn RL with Gated Rewards",
-    arXiv:2508.10548), per episode: immediate rewards are banked and paid only if the outcome
-    reward reaches a threshold, so the policy cannot farm them in episodes that fail.
+    """G-RA, per episode: immediate rewards are paid only if the outcome reward reaches a threshold.
+
+    Sun et al. 2025, "Stabilizing Long-term Multi-turn RL with Gated Rewards", arXiv:2508.10548:
+    immediate rewards are banked and paid at the episode's end only if the outcome reward reaches
+    a threshold, so the policy cannot farm them in episodes that fail.
 
     The exact rule, per env ``i`` and episode:
 
@@ -32,6 +34,9 @@ class GatedShaping(NestedShaper):
     """
 
     name = "gated"
+    #: Per env: the child's rewards banked this episode (``A_i``), the env's return so far (``O_i``).
+    banked: Tensor
+    env_return: Tensor
 
     def __init__(
         self,
@@ -48,15 +53,16 @@ class GatedShaping(NestedShaper):
         self.per_env("env_return")
 
     def forward(self, batch: TransitionBatch) -> Tensor:
+        reward = self.field(batch, "reward").to(self.device, torch.float32)
+        done = self.field(batch, "done").to(self.device)
         immediate = self.child_outputs(batch)[0]
         self.ensure_size(immediate.shape[0])
         valid = batch.valid_mask().to(self.device)
-        reward = batch.reward.to(self.device, torch.float32)
         zero = torch.zeros_like(immediate)
         self.banked = self.banked + torch.where(valid, immediate, zero)
         self.env_return = self.env_return + torch.where(valid, reward, zero)
         outcome = self.env_return if self.outcome == "return" else reward
-        pay = batch.done.to(self.device) & valid & (outcome >= self.threshold)
+        pay = done & valid & (outcome >= self.threshold)
         return torch.where(pay, self.banked, zero)
 
     def reset(self, done_mask: Tensor) -> None:

@@ -20,9 +20,10 @@ class RunningNorm(NestedShaper):
     is the population variance of every ``R_i`` value produced so far (this step's included),
     merged batch by batch (Chan et al.), in float64. While the returns have no spread (fewer
     than two seen, or a variance below ``1e-8 * max(mean**2, 1)``, as when every env starts
-    with the same bonus) rewards pass unscaled instead of being multiplied by ``1/sqrt(eps)``. The mean is not subtracted, so the sign of
-    the reward is kept (Burda et al. 2018, RND). With ``reset_on_done`` ``R_i`` restarts at 0 when
-    an episode ends; RND's non-episodic intrinsic return is ``reset_on_done=False``.
+    with the same bonus) rewards pass unscaled instead of being multiplied by ``1/sqrt(eps)``.
+    The mean is not subtracted, so the sign of the reward is kept (Burda et al. 2018, RND).
+    With ``reset_on_done`` ``R_i`` restarts at 0 when an episode ends; RND's non-episodic
+    intrinsic return is ``reset_on_done=False``.
     Invalid rows give 0 and change nothing.
 
     :param shaper: the child shaper (instance, registry name or spec dict).
@@ -32,6 +33,12 @@ class RunningNorm(NestedShaper):
     """
 
     name = "running_norm"
+    #: Per env discounted return ``R_i``, ``[num_envs]``.
+    returns: Tensor
+    #: Count, mean and population variance of every ``R_i`` value so far (float64 scalars).
+    count: Tensor
+    mean: Tensor
+    var: Tensor
 
     def __init__(
         self,

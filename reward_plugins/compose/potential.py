@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, cast
 
 import torch
 from torch import Tensor
 
 from ..base import RewardShaper, TransitionBatch
 from ..errors import ShaperConfigError
+from ..spec import ShaperLike
 from .nested import NestedShaper
 
 Potential = Callable[[Any], Tensor]
@@ -39,6 +40,8 @@ class PotentialShaping(NestedShaper):
     """
 
     name = "potential"
+    #: ``Phi`` of each env's last state (``source="next"``), ``[num_envs]``.
+    last_potential: Tensor
 
     def __init__(
         self,
@@ -53,17 +56,19 @@ class PotentialShaping(NestedShaper):
             raise ShaperConfigError(f"PotentialShaping source must be 'next' or 'obs', got {source!r}")
         if not 0.0 <= gamma <= 1.0:
             raise ShaperConfigError(f"PotentialShaping gamma must be in [0, 1], got {gamma}")
-        is_shaper = isinstance(potential, (RewardShaper, str, dict))
-        if source == "obs" and is_shaper:
-            raise ShaperConfigError("source='obs' needs a callable on observations, not a shaper")
-        if is_shaper:
-            extra = {"terminated"}
+        children: list[ShaperLike] = []
+        function: Potential | None = None
+        if isinstance(potential, (RewardShaper, str, dict)):
+            if source == "obs":
+                raise ShaperConfigError("source='obs' needs a callable on observations, not a shaper")
+            children, extra = [potential], {"terminated"}
         elif source == "obs":
-            extra = {"obs", "next_obs", "terminated"}
+            function, extra = potential, {"obs", "next_obs", "terminated"}
         else:
-            extra = {"terminated", *(requires if requires is not None else {"next_obs"})}
-        super().__init__([potential] if is_shaper else [], extra_requires=extra, device=device)
-        self.potential = None if is_shaper else potential
+            function, extra = potential, {"terminated", *(requires if requires is not None else {"next_obs"})}
+        super().__init__(children, extra_requires=extra, device=device)
+        #: The callable potential, or ``None`` when the potential is the (only) child shaper.
+        self.potential = function
         self.gamma, self.source = gamma, source
         self.per_env("last_potential")
 
@@ -73,10 +78,11 @@ class PotentialShaping(NestedShaper):
         return self.potential(batch).to(self.device, torch.float32)
 
     def forward(self, batch: TransitionBatch) -> Tensor:
-        keep = (~batch.terminated).to(self.device, torch.float32)
+        keep = (~self.field(batch, "terminated")).to(self.device, torch.float32)
         if self.source == "obs":
-            phi_s = self.potential(batch.obs).to(self.device, torch.float32)
-            phi_next = self.potential(batch.next_obs).to(self.device, torch.float32)
+            potential = cast(Potential, self.potential)  # __init__ refuses source="obs" without a callable
+            phi_s = potential(self.field(batch, "obs")).to(self.device, torch.float32)
+            phi_next = potential(self.field(batch, "next_obs")).to(self.device, torch.float32)
             out = self.gamma * keep * phi_next - phi_s
         else:
             phi_next = self._phi(batch)

@@ -13,7 +13,7 @@ import torch
 from torch import Tensor
 
 from ..base import RewardShaper, TransitionBatch
-from ..errors import MissingInputError, ShaperConfigError, ShaperStateError
+from ..errors import ShaperConfigError, ShaperStateError
 from .encoders import PRECISIONS, TEXT_SPACE, check_precision, obs_to_tensor
 
 #: Values of the ``input`` argument: observations, the env's text (``batch.text``), or the env's
@@ -133,13 +133,6 @@ class IntrinsicShaper(RewardShaper):
         """
         dtype = PRECISIONS[self.precision] or torch.float32
         return obs_to_tensor(self.space, obs, self.device, image_dtype=dtype)
-
-    def field(self, batch: TransitionBatch, name: str) -> Any:
-        """``getattr(batch, name)``, or a :class:`MissingInputError` naming the field."""
-        value = getattr(batch, name)
-        if value is None:
-            raise MissingInputError(f"{type(self).__name__} needs batch.{name}; the wrapper did not provide it")
-        return value
 
     def check_envs(self, batch_size: int) -> None:
         """Episodic state has one row per env: a batch must hold exactly one transition per env."""

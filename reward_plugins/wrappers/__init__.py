@@ -21,7 +21,9 @@ from .vector import ShapedVectorEnv
 
 _LAZY = {"ShapedVecEnv": ".sb3", "ShapedParallelEnv": ".pettingzoo"}
 
-__all__ = ["ENV_COMPONENT", "ShapedEnv", "ShapedParallelEnv", "ShapedVecEnv", "ShapedVectorEnv", "ShaperSpec", "ShapingCore"]
+__all__ = [
+    "ENV_COMPONENT", "ShapedEnv", "ShapedParallelEnv", "ShapedVecEnv", "ShapedVectorEnv", "ShaperSpec", "ShapingCore",
+]
 
 
 def __getattr__(name: str) -> Any:

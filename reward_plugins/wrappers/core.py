@@ -182,7 +182,9 @@ class ShapingCore:
         self._constant = all(isinstance(w, Constant) for w in self.weights)
         self._constant_values = [w(0) for w in self.weights]
         self._all_cpu = all(dev.type == "cpu" for dev in self.devices)
-        self._updaters = [(s, lab) for s, lab in zip(self.shapers, self.labels) if type(s).update is not RewardShaper.update]
+        self._updaters = [
+            (s, lab) for s, lab in zip(self.shapers, self.labels) if type(s).update is not RewardShaper.update
+        ]
         self._resetters = [s for s in self.shapers if type(s).reset is not RewardShaper.reset]
         self._warned: set[str] = set()
         #: Env steps scored so far (valid rows only); schedules read it.

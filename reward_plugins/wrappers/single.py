@@ -119,5 +119,7 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
         if self._text is not None:
             return [str(pick(obs, self._text))]
         if "text" not in info:
-            raise MissingInputError(f"{type(self).__name__}(text_from_info=True) found no info['text'] in this step's info")
+            raise MissingInputError(
+                f"{type(self).__name__}(text_from_info=True) found no info['text'] in this step's info"
+            )
         return [str(info["text"])]

@@ -101,7 +101,9 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         self._obs: Any = None
         self._pending_reset = np.zeros(env.num_envs, dtype=bool)
 
-    def reset(self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
+    def reset(
+        self, *, seed: int | list[int] | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Any, dict[str, Any]]:
         mask = None
         if options is not None and "reset_mask" in options:
             mask = np.asarray(options["reset_mask"], dtype=bool).copy()
@@ -121,7 +123,8 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         if self.autoreset_mode == AutoresetMode.NEXT_STEP and self._pending_reset.any():
             valid = ~self._pending_reset
         next_obs = obs
-        if self.autoreset_mode == AutoresetMode.SAME_STEP and done.any() and core.requires & {"next_obs", "frames", "text"}:
+        needs_next_obs = bool(core.requires & {"next_obs", "frames", "text"})
+        if self.autoreset_mode == AutoresetMode.SAME_STEP and done.any() and needs_next_obs:
             rows = np.flatnonzero(done)
             next_obs = replace_rows(obs, rows, [infos["final_obs"][i] for i in rows])
         view = {
@@ -156,5 +159,7 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
         if self._text is not None:
             return [str(t) for t in pick(next_obs, self._text)]
         if "text" not in infos:
-            raise MissingInputError(f"{type(self).__name__}(text_from_info=True) found no infos['text'] in this step's infos")
+            raise MissingInputError(
+                f"{type(self).__name__}(text_from_info=True) found no infos['text'] in this step's infos"
+            )
         return [str(t) for t in infos["text"]]

@@ -20,7 +20,8 @@ def _rollout(venv, steps=120, seed=7):
     out = [venv.reset()]
     for _ in range(steps):
         obs, rewards, dones, infos = venv.step(rng.integers(0, 2, size=N))
-        out.append((obs, rewards, dones, [(i.get("terminal_observation"), i.get("TimeLimit.truncated")) for i in infos]))
+        ends = [(i.get("terminal_observation"), i.get("TimeLimit.truncated")) for i in infos]
+        out.append((obs, rewards, dones, ends))
     return out
 
 
@@ -44,6 +45,42 @@ def test_adapter_matches_dummy_vec_env(mode):
     assert sum(d.sum() for _, _, d, _ in reference[1:]) > 5  # the rollout crossed episode ends
     assert any(t for *_, infos in reference[1:] for _, t in infos)  # ... and truncations
     _assert_same(adapted, reference)
+
+
+def _make_dict(render_mode=None):
+    """CartPole with its observation split into a Dict of position and velocity parts."""
+    env = gym.make("CartPole-v1", max_episode_steps=15, render_mode=render_mode)
+    part = gym.spaces.Box(-np.inf, np.inf, (2,))
+    space = gym.spaces.Dict({"pos": part, "vel": part})
+    return gym.wrappers.TransformObservation(env, lambda o: {"pos": o[::2], "vel": o[1::2]}, space)
+
+
+def _flat(obs):
+    return None if obs is None else np.concatenate([obs["pos"], obs["vel"]], axis=-1)
+
+
+def test_adapter_resets_finished_envs_of_dict_observations():
+    def flat_rollout(venv):
+        first, *steps = _rollout(venv)
+        return [_flat(first)] + [(_flat(o), r, d, [(_flat(t), tr) for t, tr in ends]) for o, r, d, ends in steps]
+
+    reference = flat_rollout(DummyVecEnv([_make_dict] * N))
+    adapted = flat_rollout(NativeVecEnvAdapter(SyncVectorEnv([_make_dict] * N)))
+    assert sum(d.sum() for _, _, d, _ in reference[1:]) > 5
+    _assert_same(adapted, reference)
+
+
+def test_adapter_images_are_the_frames_of_each_env():
+    make = lambda: _make_dict("rgb_array")  # noqa: E731
+    adapter, reference = NativeVecEnvAdapter(SyncVectorEnv([make] * N)), DummyVecEnv([make] * N)
+    for venv in (adapter, reference):
+        venv.seed(3)
+        venv.reset()
+    images = adapter.get_images()
+    assert len(images) == N and images[0].shape[-1] == 3
+    for ours, theirs in zip(images, reference.get_images()):
+        np.testing.assert_array_equal(ours, theirs)
+    assert not np.array_equal(images[0], images[1])  # different seeds, different carts
 
 
 class _MaskedVectorEnv(SyncVectorEnv):

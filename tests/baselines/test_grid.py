@@ -35,7 +35,8 @@ def write_run(config: RunConfig, run_dir: Path, *, progress=None, resume: bool =
         for step in range(0, total + 1, total // 4):
             if progress is not None:
                 progress(step, total)
-            f.write(json.dumps({"timesteps": step, "success_rate": step / total, "return_mean": float(config.seed)}) + "\n")
+            line = {"timesteps": step, "success_rate": step / total, "return_mean": float(config.seed)}
+            f.write(json.dumps(line) + "\n")
             time.sleep(config.hyperparams.get("sleep", 0.0))
     result = {"complete": True, "run_name": config.run_name, "timesteps": total, "total_timesteps": total}
     tmp = run_dir / "result.json.tmp"

@@ -8,7 +8,7 @@ import torch
 
 from reward_plugins import RewardShaper, TransitionBatch, make_shaper
 from reward_plugins.compose import Clip, GatedShaping, PotentialShaping, RunningNorm, WeightedSum
-from reward_plugins.errors import ShaperConfigError
+from reward_plugins.errors import MissingInputError, ShaperConfigError
 from reward_plugins.schedules import Linear
 from reward_plugins.wrappers import ShapedEnv
 
@@ -168,8 +168,10 @@ def test_wrapper_reports_weighted_sum_children():
     env.reset(seed=0)
     obs, reward, _, _, info = env.step(0)
     comps = info["reward_components"]
-    assert comps["weighted_sum/FirstObs"] == pytest.approx(obs[0]) and comps["weighted_sum/FirstObs_1"] == pytest.approx(obs[0])
-    assert comps["weighted_sum"] == pytest.approx(3 * obs[0], rel=1e-5) and reward == pytest.approx(1 + 3 * obs[0], rel=1e-5)
+    assert comps["weighted_sum/FirstObs"] == pytest.approx(obs[0])
+    assert comps["weighted_sum/FirstObs_1"] == pytest.approx(obs[0])
+    assert comps["weighted_sum"] == pytest.approx(3 * obs[0], rel=1e-5)
+    assert reward == pytest.approx(1 + 3 * obs[0], rel=1e-5)
 
 
 def test_gated_pays_banked_rewards_at_the_end_only_when_the_outcome_reaches_the_threshold():
@@ -190,8 +192,22 @@ def test_gated_last_outcome_and_invalid_rows():
     assert out.tolist() == [0.0, 2.0]  # env 0 ends on reward 0; env 1 banked 2 valid steps
 
 
+def test_compositions_name_a_missing_input_and_stay_usable():
+    gated = GatedShaping(Script([1.0]), threshold=1.0)
+    with pytest.raises(MissingInputError, match=r"GatedShaping needs batch\.reward"):
+        gated(tb(1, done=[True]))
+    assert gated(tb(1, reward=[1.0], done=[True])).tolist() == [1.0]  # the child's row was not spent
+    potential = PotentialShaping(lambda obs: obs.float(), gamma=1.0, source="obs")
+    with pytest.raises(MissingInputError, match=r"PotentialShaping needs batch\.terminated"):
+        potential(tb(1, obs=torch.tensor([1]), next_obs=torch.tensor([2])))
+    with pytest.raises(MissingInputError, match=r"PotentialShaping needs batch\.obs"):
+        potential(tb(1, next_obs=torch.tensor([2]), terminated=[False]))
+    assert potential(tb(1, obs=torch.tensor([1]), next_obs=torch.tensor([3]), terminated=[False])).tolist() == [2.0]
+
+
 def test_compositions_build_from_registry_specs():
-    ws = make_shaper("weighted_sum", shapers=[{"name": "clip", "shaper": Script([5.0]), "low": 0, "high": 2}], weights=[3.0])
+    clip = {"name": "clip", "shaper": Script([5.0]), "low": 0, "high": 2}
+    ws = make_shaper("weighted_sum", shapers=[clip], weights=[3.0])
     assert ws(tb(1)).tolist() == [6.0]
 
 

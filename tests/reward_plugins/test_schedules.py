@@ -37,8 +37,8 @@ def test_numeric_strings_are_numbers():  # YAML 1.1 (PyYAML) reads 5e-3 as the s
 
 
 @pytest.mark.parametrize(
-    "bad", [{"schedule": "sigmoid"}, {"schedule": "linear", "stepz": 3}, {"schedule": "linear", "steps": 0}, "one", True,
-            {"schedule": "linear", "start": "high"}]
+    "bad", [{"schedule": "sigmoid"}, {"schedule": "linear", "stepz": 3}, {"schedule": "linear", "steps": 0}, "one",
+            True, {"schedule": "linear", "start": "high"}]
 )
 def test_bad_schedules_raise_config_errors(bad):
     with pytest.raises(ShaperConfigError):

@@ -160,7 +160,8 @@ def test_shaper_specs_by_name_dict_and_pair_build_the_registered_shaper():
     env.reset(seed=0)
     obs, _, _, _, info = env.step(0)
     comps = info["reward_components"]
-    assert [comps[k] / float(obs.sum()) for k in ("test_obs_sum", "test_obs_sum_1", "test_obs_sum_2")] == pytest.approx([1, 2, 3], rel=1e-4)
+    ratios = [comps[k] / float(obs.sum()) for k in ("test_obs_sum", "test_obs_sum_1", "test_obs_sum_2")]
+    assert ratios == pytest.approx([1, 2, 3], rel=1e-4)
 
 
 def test_spec_round_trips_through_json_and_make():
@@ -186,7 +187,7 @@ def _run_vector(venv, actions):
 def _run_single(env, seed, actions, column, autoreset_rows):
     rewards, _ = [], env.reset(seed=seed)
     pending = False
-    for t, a in enumerate(actions):
+    for a in actions:
         if autoreset_rows and pending:
             env.reset()
             pending = False
@@ -214,7 +215,8 @@ def test_vector_equals_single_env_per_env(mode):
     venv.reset(seed=seeds)
     vector = _run_vector(venv, actions)
     for i in range(n):
-        single = _run_single(ShapedEnv(gym.make("CartPole-v1"), shapers(), weights=[1.0, 0.5, 0.1]), seeds[i], actions, i, mode == AutoresetMode.NEXT_STEP)
+        env = ShapedEnv(gym.make("CartPole-v1"), shapers(), weights=[1.0, 0.5, 0.1])
+        single = _run_single(env, seeds[i], actions, i, mode == AutoresetMode.NEXT_STEP)
         assert len(single) == len(vector[i]) > 20
         np.testing.assert_allclose(vector[i], single, rtol=1e-5)
 
@@ -244,7 +246,8 @@ def test_async_vector_env_gives_the_same_rewards_as_sync():
     actions = np.random.default_rng(2).integers(0, 2, size=(15, 2))
     rewards = []
     for cls in (gym.vector.SyncVectorEnv, gym.vector.AsyncVectorEnv):
-        venv = ShapedVectorEnv(cls([lambda: Corridor(start=0), lambda: Corridor(start=1)]), [PosReward(), EpisodeStep()])
+        envs = cls([lambda: Corridor(start=0), lambda: Corridor(start=1)])
+        venv = ShapedVectorEnv(envs, [PosReward(), EpisodeStep()])
         venv.reset(seed=0)
         rewards.append(np.stack([venv.step(a)[1] for a in actions]))
         venv.close()
@@ -284,7 +287,8 @@ def test_nonfinite_values_on_masked_rows_are_ignored():
 
 
 def test_weight_schedule_advances_by_env_steps():
-    venv = ShapedVectorEnv(CorridorVec(4, length=50, max_steps=100), Const(1.0), weights={"schedule": "linear", "start": 1.0, "end": 0.0, "steps": 16})
+    weights = {"schedule": "linear", "start": 1.0, "end": 0.0, "steps": 16}
+    venv = ShapedVectorEnv(CorridorVec(4, length=50, max_steps=100), Const(1.0), weights=weights)
     venv.reset()
     shaped = []
     for _ in range(5):

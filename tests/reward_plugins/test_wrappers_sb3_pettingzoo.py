@@ -1,19 +1,17 @@
 """ShapedVecEnv (SB3) and ShapedParallelEnv (PettingZoo)."""
 from __future__ import annotations
 
-import functools
-
 import gymnasium as gym
 import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
-from pettingzoo import ParallelEnv  # noqa: E402
-from stable_baselines3.common.vec_env import DummyVecEnv  # noqa: E402
+from pettingzoo import ParallelEnv
+from stable_baselines3.common.vec_env import DummyVecEnv
 
 from reward_plugins import RewardShaper, TransitionBatch, register_shaper
 from reward_plugins.errors import ShaperConfigError
-from reward_plugins.wrappers import ShapedParallelEnv, ShapedVecEnv  # noqa: E402
+from reward_plugins.wrappers import ShapedParallelEnv, ShapedVecEnv
 
 
 class Recorder(RewardShaper):
@@ -62,14 +60,14 @@ class Race(ParallelEnv):
     def __init__(self):
         self.possible_agents = ["a", "b"]
         self._ends = {"a": 2, "b": 4}
+        self._observation_space = spaces.Box(0, 10, (1,), np.float32)
+        self._action_space = spaces.Discrete(2)
 
-    @functools.cache
     def observation_space(self, agent):
-        return spaces.Box(0, 10, (1,), np.float32)
+        return self._observation_space
 
-    @functools.cache
     def action_space(self, agent):
-        return spaces.Discrete(2)
+        return self._action_space
 
     def reset(self, seed=None, options=None):
         self.agents = list(self.possible_agents)
@@ -142,7 +140,9 @@ class Market(ParallelEnv):
 
     def __init__(self):
         self.possible_agents = ["buyer_0", "seller", "buyer_1"]
-        self._spaces = {a: spaces.Box(-100, 100, (5 if a == "seller" else 3,), np.float32) for a in self.possible_agents}
+        self._spaces = {
+            a: spaces.Box(-100, 100, (5 if a == "seller" else 3,), np.float32) for a in self.possible_agents
+        }
 
     def observation_space(self, agent):
         return self._spaces[agent]
@@ -176,7 +176,7 @@ def test_agents_with_different_spaces_are_shaped_in_groups():
     assert infos["seller"]["reward_components"] == {"env": 0.0, "test_obs_width": 16.0}
     assert [c.shapers[0].width for c in env.cores.values()] == [3, 5]
     with pytest.raises(ShaperConfigError, match=r"each with its own shapers; read env.cores"):
-        env.core
+        _ = env.core
 
 
 def test_explicit_groups_per_group_shapers_and_per_agent_instructions():

@@ -41,7 +41,8 @@ def test_native_sokoban_vector_env_equals_single_envs():
     n, steps = 6, 60
     actions = np.random.default_rng(0).integers(0, 4, size=(steps, n))
     venv = ShapedVectorEnv(
-        gym.make_vec(ID, num_envs=n, vectorization_mode="vector_entry_point", levels=[LEVEL], max_steps=7), PlayerVisits()
+        gym.make_vec(ID, num_envs=n, vectorization_mode="vector_entry_point", levels=[LEVEL], max_steps=7),
+        PlayerVisits(),
     )
     venv.reset(seed=0)
     vector = [[] for _ in range(n)]
@@ -74,7 +75,8 @@ def test_sokoban_frames_and_reward_state_inputs_are_available():
         def forward(self, batch):
             return batch.frames.float().mean((1, 2, 3))
 
-    venv = ShapedVectorEnv(gym.make_vec(ID, num_envs=2, vectorization_mode="vector_entry_point", render_mode="rgb_array"), FrameMean("cpu"))
+    envs = gym.make_vec(ID, num_envs=2, vectorization_mode="vector_entry_point", render_mode="rgb_array")
+    venv = ShapedVectorEnv(envs, FrameMean("cpu"))
     venv.reset(seed=0)
     _, _, _, _, info = venv.step(np.zeros(2, np.int64))
     expected = venv.unwrapped.render().reshape(2, -1).mean(1)
