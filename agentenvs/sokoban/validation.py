@@ -15,7 +15,7 @@ import numpy as np
 from ..core.render import RENDER_MODES
 from ..errors import ConfigError, InvalidActionError
 from .constants import OBS_MODES, REWARD_MODES
-from .generator import check_generator_args
+from .generator import check_generator_args, max_boxes
 
 
 def _is_int(value: Any) -> bool:
@@ -45,17 +45,6 @@ def check_room(dim_room: Any, smallest: int = 3) -> tuple[int, int]:
         raise ConfigError(f"dim_room must be a (height, width) pair of integers, got {dim_room!r}")
     height, width = (check_int(f"dim_room[{i}]", side, smallest) for i, side in enumerate(dim_room))
     return height, width
-
-
-def max_boxes(dim_room: tuple[int, int]) -> int:
-    """The most boxes the procedural generator is promised to fit in a room of ``dim_room``.
-
-    Its random-walk rooms grow with ``height + width``, not with the area, so the bound does too;
-    it leaves a wide margin (a third of the inner cells at most), and the tests reset rooms with
-    this many boxes on many seeds.
-    """
-    height, width = dim_room
-    return max(1, min((height - 2) * (width - 2) // 3, height + width - 6))
 
 
 def check_num_boxes(num_boxes: Any, dim_room: tuple[int, int]) -> int:
