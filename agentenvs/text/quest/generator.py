@@ -137,8 +137,13 @@ class _Builder:
         nouns = self.words.item_nouns if noun is None else (noun,)
         return self.pick([f"{a} {n}" for a in self.words.item_adjectives for n in nouns])
 
+    def key_names(self) -> list[str]:
+        """The key names still free (20 per split: more than the most keys a quest needs, 16)."""
+        return [n for n in (f"{size}{m} key" for size in ("", "small ", "large ", "old ")
+                            for m in self.words.key_materials) if n not in self.used]
+
     def key_name(self) -> str:
-        return self.pick([f"{size}{m} key" for size in ("", "small ", "large ") for m in self.words.key_materials])
+        return self.pick(self.key_names())
 
     def spot(self, room: int, avoid: int = -1) -> int:
         """A random place in ``room``: its floor, a supporter, or an unlocked container other than ``avoid``."""
@@ -221,8 +226,10 @@ def generate_game(rng: np.random.Generator, rooms: int = 5, objects: int = 10, d
     noun = b.names[target].split()[-1]
     for k in range(distractors):  # look-alikes of the target, and keys that fit nothing
         look_alike = [f"{a} {noun}" for a in b.words.item_adjectives if f"{a} {noun}" not in b.used]
-        if k % 3 == 2 or not look_alike:
+        if (k % 3 == 2 or not look_alike) and b.key_names():
             name, kind = b.key_name(), KEY
+        elif not look_alike:
+            name, kind = b.item_name(), ITEM
         else:
             name, kind = b.item_name(noun), ITEM
         b.add(name, kind, b.spot(int(rng.integers(rooms)), box))
