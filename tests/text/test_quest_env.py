@@ -7,15 +7,23 @@ import sys
 import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium.envs.registration import load_env_creator
 from quest_worlds import shed_game
 
 import agentenvs  # noqa: F401  (registers the ids)
 from agentenvs.errors import ConfigError, InvalidActionError
+from agentenvs.registration import get_entry
 from agentenvs.testing import check_env_id
-from agentenvs.text.quest import SPLIT_SEEDS, TextQuestEnv
+from agentenvs.text.quest import SPLIT_SEEDS, TextQuestEnv, TextQuestOracle
 from agentenvs.text.quest.names import VOCABULARIES
 
 HAND = dict(quest_length=4)
+
+
+def test_registry_row_names_the_oracle():
+    entry = get_entry("agentenvs/TextQuest-v0")
+    assert entry.family == "text" and entry.extra is None
+    assert load_env_creator(entry.oracle) is TextQuestOracle
 
 
 def test_registered_id_passes_every_conformance_check():
@@ -104,7 +112,8 @@ def test_non_text_action_raises_a_specific_error():
     (dict(rooms=0), "rooms"), (dict(rooms=99), "rooms"), (dict(rooms=2.5), "rooms"), (dict(objects=-1), "objects"),
     (dict(distractors="many"), "distractors"), (dict(quest_length=0), "quest_length"),
     (dict(rooms=1, quest_length=4), "quest_length"), (dict(max_steps=0), "max_steps"),
-    (dict(reward_mode="dense"), "reward_mode"), (dict(split="dev"), "split"), (dict(render_mode="human"), "render_mode"),
+    (dict(reward_mode="dense"), "reward_mode"), (dict(split="dev"), "split"),
+    (dict(render_mode="human"), "render_mode"),
 ])
 def test_bad_knobs_name_the_argument(kwargs, argument):
     with pytest.raises(ConfigError, match=argument):
