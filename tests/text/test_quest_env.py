@@ -112,7 +112,8 @@ def test_non_text_action_raises_a_specific_error():
     (dict(rooms=0), "rooms"), (dict(rooms=99), "rooms"), (dict(rooms=2.5), "rooms"), (dict(objects=-1), "objects"),
     (dict(distractors="many"), "distractors"), (dict(quest_length=0), "quest_length"),
     (dict(rooms=1, quest_length=4), "quest_length"), (dict(max_steps=0), "max_steps"),
-    (dict(reward_mode="dense"), "reward_mode"), (dict(split="dev"), "split"),
+    (dict(reward_mode="dense"), "reward_mode"), (dict(split="dev"), "split"), (dict(split=["test"]), "split"),
+    (dict(reward_mode=["sparse"]), "reward_mode"), (dict(max_steps=True), "max_steps"),
     (dict(render_mode="human"), "render_mode"),
 ])
 def test_bad_knobs_name_the_argument(kwargs, argument):

@@ -61,6 +61,6 @@ MAX_ROOMS = len(_TRAIN.rooms)
 
 def vocabulary(split: str) -> Vocabulary:
     """The names of ``split``, or a :class:`~agentenvs.errors.ConfigError` naming ``split``."""
-    if split not in VOCABULARIES:
+    if not isinstance(split, str) or split not in VOCABULARIES:
         raise ConfigError(f"split must be one of {SPLITS}, got {split!r}")
     return VOCABULARIES[split]
