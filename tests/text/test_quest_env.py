@@ -127,6 +127,10 @@ def test_bad_reset_options_are_refused():
         env.reset(options={"game_seed": SPLIT_SEEDS["val"][0]})
     with pytest.raises(ConfigError, match="quest_length=5"):
         env.reset(options={"game": shed_game()})
+    for options in ({"level": 3}, ["game_seed"]):
+        with pytest.raises(ConfigError, match="options"):
+            env.reset(options=options)
+    assert env.reset(seed=0)[0] == TextQuestEnv().reset(seed=0)[0]  # nothing poisoned
 
 
 def test_action_is_valid_exactly_for_admissible_commands():

@@ -120,6 +120,9 @@ class TextQuestEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
         options = options or {}
+        unknown = sorted(map(repr, set(options) - {"game", "game_seed"})) if isinstance(options, dict) else None
+        if unknown is None or unknown:
+            raise ConfigError(f"options must be a dict with keys 'game' or 'game_seed', got {options!r:.80}")
         game = options.get("game")
         if game is None:
             game = generate_game(np.random.default_rng(self._game_seed(options.get("game_seed"))), split=self.split,
