@@ -85,6 +85,9 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
              dim_room=(10, 10), num_boxes=3, obs_mode="rgb"),
     _sokoban("agentenvs/Sokoban-Text-v0", "Sokoban 7x7, 2 boxes, text obs and text actions for LLM agents",
              vector=False, dim_room=(7, 7), num_boxes=2, obs_mode="text"),
+    EnvEntry("agentenvs/TextQuest-v0", "agentenvs.text.quest.env:TextQuestEnv",
+             "TextWorld-like text quest: 5 rooms, locked doors and keys, a 5-step quest; text obs and commands",
+             family="text", oracle="agentenvs.text.quest.oracle:TextQuestOracle"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (
