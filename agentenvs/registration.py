@@ -28,6 +28,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "vlm": ("transformers", "safetensors"),
     "llm": ("openai",),
     "ray": ("ray",),
+    "text": ("bm25s", "rapidfuzz"),
 }
 
 
@@ -85,6 +86,9 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
              dim_room=(10, 10), num_boxes=3, obs_mode="rgb"),
     _sokoban("agentenvs/Sokoban-Text-v0", "Sokoban 7x7, 2 boxes, text obs and text actions for LLM agents",
              vector=False, dim_room=(7, 7), num_boxes=2, obs_mode="text"),
+    EnvEntry("agentenvs/TextShop-v0", "agentenvs.text.shop_env:TextShopEnv",
+             "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
+             family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

@@ -8,6 +8,7 @@ pickling and deep-copying a catalogue keep that sharing.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 DEFAULT_SIZE = 10_000
 MAX_SIZE = 1_000_000
+PRODUCT_CACHE = 4096
 
 _CODE_SPACE = 36 ** 8
 _CODE_STEP = 1_000_003  # prime, so coprime with 36**8: index -> code is a bijection
@@ -88,6 +90,7 @@ class Catalogue:
         self.price_cents = np.round((low + (high - low) * rng.random(n) ** 2) * 100).astype(np.int32)
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
+        self._products = functools.lru_cache(maxsize=PRODUCT_CACHE)(self._build_product)
 
     def __len__(self) -> int:
         return self.size
@@ -112,8 +115,10 @@ class Catalogue:
         return int(self.category[self._check_index(index)])
 
     def product(self, index: int) -> Product:
-        """Product ``index`` with its texts."""
-        index = self._check_index(index)
+        """Product ``index`` with its texts (the last few thousand asked for are kept, shared by every env)."""
+        return self._products(self._check_index(index))
+
+    def _build_product(self, index: int) -> Product:
         category = CATEGORIES[self.category[index]]
         kind = category.types[self.product_type[index]]
         attributes = tuple(category.attributes[a] for a in self.attributes[index])

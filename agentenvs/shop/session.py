@@ -9,7 +9,7 @@ this one session, so their shops behave and score alike.
 """
 from __future__ import annotations
 
-from .catalogue import Catalogue
+from .catalogue import Catalogue, product_code
 from .goal import Goal
 from .product import Product
 from .reward import RewardBreakdown, purchase_reward
@@ -58,7 +58,7 @@ class ShopSession:
         if self.page == "results":
             buttons = [BACK_TO_SEARCH] + ([PREV_PAGE] if self.page_number > 1 else [])
             buttons += [NEXT_PAGE] if self.page_number < self.num_pages() else []
-            return buttons + [self.catalogue.product(i).asin for i in self.page_results()]
+            return buttons + [product_code(i) for i in self.page_results()]
         product = self.product
         if self.page == "item" and product is not None:
             values = [v for values in product.options.values() for v in values]

@@ -53,3 +53,19 @@ def test_bm25s_is_imported_only_by_the_first_search():
     out = subprocess.run([sys.executable, "-c", LAZY], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_equal_scores_rank_the_lower_position_first_also_at_the_cut():
+    index = SearchIndex(["blue mug", "red mug", "red mug", "red mug", "red mug"])
+    assert index.search("red mug") == [1, 2, 3, 4, 0]
+    assert index.search("red mug", k=2) == [1, 2]
+    assert index.search("mug", k=3) == [0, 1, 2]
+
+
+def test_queries_split_as_bm25s_splits_documents():
+    from bm25s.tokenization import Tokenizer
+
+    text = "The Red-Cotton T-shirt, 12oz x (a) MUG's"
+    index = SearchIndex([text])
+    words = Tokenizer(stopwords="en").tokenize([text], return_as="string", show_progress=False)[0]
+    assert [index._vocabulary[w] for w in words] == index.query_ids(text)
