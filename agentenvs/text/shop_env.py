@@ -14,17 +14,17 @@ from ..core.render import check_render_mode
 from ..core.reward_state import FieldDoc, describe_reward_state
 from ..core.text import MAX_TEXT_LENGTH, fit_text, text_space
 from ..errors import ConfigError
-from ..shop import DEFAULT_SIZE, NO_PRICE_LIMIT, Goal, ShopSession, check_catalogue_args, get_catalogue, make_goal
-
-SPLITS: dict[str, tuple[int, int]] = {
-    "train": (0, 1_000_000_000),
-    "val": (1_000_000_000, 1_000_000),
-    "test": (1_001_000_000, 1_000_000),
-}
-"""Split -> (first goal id, number of goal ids): disjoint ranges of the seeds goals are drawn from."""
-
-_SPLIT_RESIDUES = {"test": (0,), "val": (1,), "train": tuple(range(2, 10))}
-"""Target products of a split: those whose index modulo 10 is one of these (disjoint across splits)."""
+from ..shop import (
+    DEFAULT_SIZE,
+    NO_PRICE_LIMIT,
+    Goal,
+    ShopSession,
+    check_catalogue_args,
+    check_split,
+    draw_goal_id,
+    get_catalogue,
+    goal_of,
+)
 
 SEARCH_COMMAND = "search[<query>]"
 MAX_ACTION_LENGTH = 256
@@ -88,9 +88,10 @@ class TextShopEnv(gym.Env):
     ``reward_state_doc`` describes; ``env.unwrapped.instruction()`` is the instruction.
 
     ## Starting State
-    The search page. The goal comes from a goal id drawn from the split's range of :data:`SPLITS`
-    with the env's seeded RNG (``reset(options={"goal_id": k})`` picks one); the target product
-    is one of the split's products (index modulo 10: 0 test, 1 val, 2-9 train).
+    The search page. The goal comes from a goal id drawn from the split's range of
+    :data:`agentenvs.shop.SPLITS` with the env's seeded RNG (``reset(options={"goal_id": k})``
+    picks one); the target product is one of the split's products (index modulo 10: 0 test,
+    1 val, 2-9 train).
 
     ## Rewards
     0 until ``buy now``; then WebShop's reward (``web_agent_site/engine/goal.py``), in [0, 1]::
@@ -124,16 +125,13 @@ class TextShopEnv(gym.Env):
                  max_steps: int = 15, max_action_length: int = MAX_ACTION_LENGTH,
                  max_observation_length: int = MAX_TEXT_LENGTH, render_mode: str | None = None):
         check_catalogue_args(catalogue_seed, num_products)
-        if split not in SPLITS:
-            raise ConfigError(f"split must be one of {sorted(SPLITS)}, got {split!r}")
-        if num_products < 10:
-            raise ConfigError(f"num_products must be >= 10 so that every split has target products, got {num_products}")
-        self.split = split
+        self.split = check_split(split)
         self.max_steps = _positive_int("max_steps", max_steps)
         self.max_action_length = _positive_int("max_action_length", max_action_length)
         max_observation_length = _positive_int("max_observation_length", max_observation_length, 64)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
         self.catalogue = get_catalogue(catalogue_seed, num_products)
+        check_split(split, self.catalogue)
         self.action_space = text_space(self.max_action_length)
         self._charset = frozenset(self.action_space.character_set)
         self._page_space = text_space(max_observation_length)
@@ -173,36 +171,17 @@ class TextShopEnv(gym.Env):
 
     # -- episode ---------------------------------------------------------------------------------
 
-    def _goal_rng(self, goal_id: int) -> np.random.Generator:
-        return np.random.default_rng([goal_id, self.catalogue.seed])
-
-    def _target(self, rng: np.random.Generator) -> int:
-        """A uniform product of the split: a block of ten and a residue, redrawn past the catalogue's end."""
-        residues = _SPLIT_RESIDUES[self.split]
-        blocks = -(-self.catalogue.size // 10)
-        while True:
-            index = 10 * int(rng.integers(blocks)) + residues[int(rng.integers(len(residues)))]
-            if index < self.catalogue.size:
-                return index
-
     def goal_for(self, goal_id: int) -> Goal:
         """The goal of ``goal_id`` (any id of this env's split; the same id always gives the same goal)."""
-        first, count = SPLITS[self.split]
-        if isinstance(goal_id, bool) or not isinstance(goal_id, (int, np.integer)) or \
-                not first <= goal_id < first + count:
-            raise ConfigError(f"goal_id for split {self.split!r} must be an int in [{first}, {first + count}), "
-                              f"got {goal_id!r}")
-        rng = self._goal_rng(int(goal_id))
-        return make_goal(self.catalogue, self._target(rng), rng)
+        return goal_of(self.catalogue, self.split, goal_id)
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
-        first, count = SPLITS[self.split]
         options = dict(options or {})
         unknown = sorted(set(options) - {"goal_id"})
         if unknown:
             raise ConfigError(f"reset options take only 'goal_id', got {unknown}")
-        goal_id = options.get("goal_id", first + int(self.np_random.integers(count)))
+        goal_id = options.get("goal_id", draw_goal_id(self.split, self.np_random))
         goal = self.goal_for(goal_id)
         self._goal_id, self._steps = int(goal_id), 0
         self._session = ShopSession(self.catalogue, goal)

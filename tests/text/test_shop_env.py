@@ -9,8 +9,9 @@ from gymnasium.error import ResetNeeded
 
 import agentenvs  # noqa: F401  (registers the ids)
 from agentenvs.errors import ConfigError
+from agentenvs.shop import SPLITS
 from agentenvs.testing import check_env_id, check_reward_state_value
-from agentenvs.text.shop_env import SPLITS, TextShopEnv, parse_action
+from agentenvs.text.shop_env import TextShopEnv, parse_action
 from agentenvs.text.shop_oracle import TextShopOracle
 
 SMALL = 2000
