@@ -11,6 +11,9 @@ CATEGORY_SEPARATOR = " › "
 class Product:
     """A product page's content; also what :func:`~.reward.purchase_reward` scores.
 
+    A catalogue hands the same object to every env that shows the product: read it, never
+    change its ``options`` in place.
+
     Attributes:
         asin: the product's identifier (lower case, as WebShop's ASINs), unique in its catalogue.
         title: the product name shown in results and on its page.
