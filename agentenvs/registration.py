@@ -28,6 +28,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "vlm": ("transformers", "safetensors"),
     "llm": ("openai",),
     "ray": ("ray",),
+    "text": ("bm25s", "rapidfuzz"),
 }
 
 
@@ -88,6 +89,9 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/TextQuest-v0", "agentenvs.text.quest.env:TextQuestEnv",
              "TextWorld-like text quest: 5 rooms, locked doors and keys, a 5-step quest; text obs and commands",
              family="text", oracle="agentenvs.text.quest.oracle:TextQuestOracle"),
+    EnvEntry("agentenvs/TextShop-v0", "agentenvs.text.shop_env:TextShopEnv",
+             "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
+             family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

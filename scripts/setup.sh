@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set-up shared by the README's two commands: a virtualenv in .venv with agentenvs and every
-# extra installed (`.[all]`: shapers, baselines, web, vlm, llm, ray, dev), a CPU torch when none
+# extra installed (`.[all]`: shapers, baselines, web, vlm, llm, ray, text, dev), a CPU torch when none
 # is importable, and Debian's chromium + chromium-driver for the web family.
 # Sourced by scripts/demo.sh and scripts/test.sh; safe to run again (it skips what is done).
 set -euo pipefail

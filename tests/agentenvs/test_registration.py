@@ -21,6 +21,8 @@ from agentenvs.registration import (
     validate_entries,
 )
 from agentenvs.sokoban.oracle import SokobanOracle
+from agentenvs.text.quest.oracle import TextQuestOracle
+from agentenvs.text.shop_oracle import TextShopOracle
 
 tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11+")
 PYPROJECT = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
@@ -108,7 +110,7 @@ def test_every_extra_the_table_knows_is_an_extra_of_the_package():
 
 
 def test_oracles_are_loaded_from_the_rows():
-    assert {load_env_creator(e.oracle) for e in GYM_ENVS if e.family == "sokoban"} == {SokobanOracle}
+    assert {load_env_creator(e.oracle) for e in GYM_ENVS if e.oracle} == {SokobanOracle, TextShopOracle, TextQuestOracle}
     assert all(entry.oracle for entry in GYM_ENVS if entry.family == "sokoban")
     assert get_entry("agentenvs/Sokoban-Multi-v0").oracle is None
 
