@@ -46,6 +46,8 @@ def _numbers(schedule: Schedule) -> None:
             number = float(value)
         except (TypeError, ValueError):
             raise ShaperConfigError(f"{type(schedule).__name__}.{f.name} must be a number, got {value!r}") from None
+        if not math.isfinite(number):
+            raise ShaperConfigError(f"{type(schedule).__name__}.{f.name} must be finite, got {value!r}")
         object.__setattr__(schedule, f.name, number)
 
 
@@ -138,9 +140,11 @@ def make_schedule(spec: WeightSpec) -> Schedule:
         return Constant(float(spec))
     if isinstance(spec, str):
         try:
-            return Constant(float(spec))  # "5e-3": YAML 1.1 reads 5e-3 as a string
+            number = float(spec)  # "5e-3": YAML 1.1 reads 5e-3 as a string
         except ValueError:
-            pass
+            number = None
+        if number is not None:
+            return Constant(number)
     if isinstance(spec, Mapping):
         params = dict(spec)
         kind = params.pop("schedule", None)

@@ -45,6 +45,12 @@ class ShaperSpec:
     kwargs: dict[str, Any] = field(default_factory=dict)
     weight: Any = 1.0
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ShaperConfigError(f"ShaperSpec.name must be a shaper name (a non-empty string), got {self.name!r}")
+        self.kwargs = _kwargs(self.kwargs, f"ShaperSpec({self.name!r})")
+        self.weight = _weight(self.weight, f"ShaperSpec({self.name!r})")
+
     @classmethod
     def parse(cls, item: Any, where: str = "shaper") -> ShaperSpec:
         """The spec ``item`` describes (see the module docstring); ``where`` names it in errors."""

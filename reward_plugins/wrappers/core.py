@@ -354,7 +354,17 @@ class ShapingCore:
         for key, values in components.items():
             if "/" in key:
                 np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        return sum((weights[label] * components[label] for label in self.labels), np.zeros_like(total))
+        total = sum((weights[label] * components[label].astype(np.float64) for label in self.labels),
+                    np.zeros_like(total))
+        bad = np.flatnonzero(~np.isfinite(total))
+        if bad.size:  # finite rewards times finite weights overflowed
+            msg = (f"the weighted sum of shaped rewards overflowed at rows {bad[:8].tolist()} "
+                   f"(weights {weights}); lower the weights or clip the shapers")
+            if self.on_nonfinite == "raise":
+                raise NonFiniteRewardError(msg)
+            logger.warning("%s; using 0 there", msg)
+            total[bad] = 0.0
+        return total
 
 
 def usable_sources(

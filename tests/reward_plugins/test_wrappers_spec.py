@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from reward_plugins import RewardShaper, ShaperSpec, TransitionBatch, parse_shaper_specs
-from reward_plugins.errors import RewardPluginError, ShaperConfigError
+from reward_plugins.errors import NonFiniteRewardError, RewardPluginError, ShaperConfigError
 from reward_plugins.wrappers import ShapedEnv
 
 
@@ -93,3 +93,33 @@ def test_composition_children_use_the_same_parser():
         ShapedEnv(gym.make("CartPole-v1"), {"name": "weighted_sum", "shapers": ["count", "nosuch"]})
     with pytest.raises(ShaperConfigError, match=r"children \['count'\] have a 'weight'"):
         ShapedEnv(gym.make("CartPole-v1"), {"name": "weighted_sum", "shapers": [{"name": "count", "weight": 2}]})
+
+
+@pytest.mark.parametrize("weight", [float("nan"), float("inf"), -float("inf"), "nan", {"schedule": "linear", "start": 1.0,
+                                    "end": float("nan"), "steps": 10}])
+def test_non_finite_weights_are_refused_when_the_spec_is_made(weight):
+    with pytest.raises(ShaperConfigError, match="finite"):
+        ShaperSpec("count", weight=weight)
+    with pytest.raises(ShaperConfigError, match="finite"):
+        ShapedEnv(gym.make("CartPole-v1"), [{"name": "count", "weight": weight}])
+    with pytest.raises(ShaperConfigError, match="finite" if not isinstance(weight, str) else "weights"):
+        ShapedEnv(gym.make("CartPole-v1"), "count", weights=weight)
+
+
+@pytest.mark.parametrize(("args", "match"), [((3,), "non-empty string"), (("",), "non-empty string"),
+                                             (("count", [1]), "kwargs must be a mapping")])
+def test_malformed_specs_are_refused_when_made(args, match):
+    with pytest.raises(ShaperConfigError, match=match):
+        ShaperSpec(*args)
+
+
+def test_a_weighted_sum_that_overflows_raises_or_is_zeroed():
+    """Finite rewards times finite weights can still overflow float64: that is caught like NaN."""
+    env = ShapedEnv(gym.make("CartPole-v1"), ["count", "episodic_count"], weights=1e308)
+    env.reset(seed=0)
+    with pytest.raises(NonFiniteRewardError, match="overflowed"):
+        env.step(0)  # both bonuses are 1 on a first visit: 1e308 + 1e308 is inf
+    warned = ShapedEnv(gym.make("CartPole-v1"), ["count", "episodic_count"], weights=1e308, on_nonfinite="warn")
+    warned.reset(seed=0)
+    _, reward, *_ = warned.step(0)
+    assert reward == 1.0  # CartPole's own reward; the overflowed shaping is 0 for that step
