@@ -95,8 +95,10 @@ def test_composition_children_use_the_same_parser():
         ShapedEnv(gym.make("CartPole-v1"), {"name": "weighted_sum", "shapers": [{"name": "count", "weight": 2}]})
 
 
-@pytest.mark.parametrize("weight", [float("nan"), float("inf"), -float("inf"), "nan", {"schedule": "linear", "start": 1.0,
-                                    "end": float("nan"), "steps": 10}])
+NAN_SCHEDULE = {"schedule": "linear", "start": 1.0, "end": float("nan"), "steps": 10}
+
+
+@pytest.mark.parametrize("weight", [float("nan"), float("inf"), -float("inf"), "nan", NAN_SCHEDULE])
 def test_non_finite_weights_are_refused_when_the_spec_is_made(weight):
     with pytest.raises(ShaperConfigError, match="finite"):
         ShaperSpec("count", weight=weight)
