@@ -207,29 +207,31 @@ class ShapedParallelEnv(BaseParallelWrapper):
         obs, rewards, terminations, truncations, infos = self.env.step(actions)
         shaped: dict[Any, float] = {}
         components: dict[Any, dict[str, float]] = {}
-        for group in self._groups_by_name.values():
-            core, members = group.core, group.agents
-            valid = np.array([a in actions and a in rewards for a in members])
-            reward = np.array([float(rewards.get(a, 0.0)) for a in members], dtype=np.float32)
-            terminated = np.array([bool(terminations.get(a, False)) for a in members])
-            done = terminated | np.array([bool(truncations.get(a, False)) for a in members])
-            next_obs = group.stack(group.obs_space, obs) if core.requires & {"next_obs", "frames", "text"} else None
-            view = {
-                "obs": lambda group=group: group.stack(group.obs_space, self._obs),
-                "next_obs": next_obs,
-                "action": lambda group=group: group.stack(group.act_space, actions),
-                "reward": reward,
-                "done": done,
-                "terminated": terminated,
-                **{name: functools.partial(self._per_agent, name, group.agents) for name in self._methods},
-                "frames": lambda group=group, next_obs=next_obs: self._frames(group, next_obs),
-                "text": lambda group=group, next_obs=next_obs: self._text_of(group, next_obs, infos),
-            }
-            total, parts = core.step(view, done, None if valid.all() else valid)
-            for k, agent in enumerate(members):
-                shaped[agent] = float(total[k])
-                components[agent] = {ENV_COMPONENT: float(reward[k]), **{n: float(v[k]) for n, v in parts.items()}}
-        self._obs.update(obs)
+        try:
+            for group in self._groups_by_name.values():
+                core, members = group.core, group.agents
+                valid = np.array([a in actions and a in rewards for a in members])
+                reward = np.array([float(rewards.get(a, 0.0)) for a in members], dtype=np.float32)
+                terminated = np.array([bool(terminations.get(a, False)) for a in members])
+                done = terminated | np.array([bool(truncations.get(a, False)) for a in members])
+                next_obs = group.stack(group.obs_space, obs) if core.requires & {"next_obs", "frames", "text"} else None
+                view = {
+                    "obs": lambda group=group: group.stack(group.obs_space, self._obs),
+                    "next_obs": next_obs,
+                    "action": lambda group=group: group.stack(group.act_space, actions),
+                    "reward": reward,
+                    "done": done,
+                    "terminated": terminated,
+                    **{name: functools.partial(self._per_agent, name, group.agents) for name in self._methods},
+                    "frames": lambda group=group, next_obs=next_obs: self._frames(group, next_obs),
+                    "text": lambda group=group, next_obs=next_obs: self._text_of(group, next_obs, infos),
+                }
+                total, parts = core.step(view, done, None if valid.all() else valid)
+                for k, agent in enumerate(members):
+                    shaped[agent] = float(total[k])
+                    components[agent] = {ENV_COMPONENT: float(reward[k]), **{n: float(v[k]) for n, v in parts.items()}}
+        finally:  # a refused step (non-finite input) still moves the wrapper to the env's new state
+            self._obs.update(obs)
         rewards = dict(rewards)
         infos = {a: dict(info) for a, info in infos.items()}
         for agent in rewards:

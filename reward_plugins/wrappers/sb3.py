@@ -121,9 +121,11 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
             "frames": lambda: self._frames(next_obs),
             "text": lambda: self._text_of(next_obs, infos),
         }
-        shaped, components = core.step(view, dones, None)
-        if core.needs("obs"):
-            self._obs = copy_obs(obs)
+        try:
+            shaped, components = core.step(view, dones, None)
+        finally:  # a refused step (non-finite input) still moves the wrapper to the env's new state
+            if core.needs("obs"):
+                self._obs = copy_obs(obs)
         components = {ENV_COMPONENT: np.asarray(rewards, dtype=np.float32), **components}
         columns = {k: v.tolist() for k, v in components.items()}
         for j, info in enumerate(infos):

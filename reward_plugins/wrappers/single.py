@@ -103,9 +103,11 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
             "frames": lambda: self._frames(obs),
             "text": lambda: self._text_of(obs, info),
         }
-        shaped, components = core.step(view, done, None)
-        if core.needs("obs"):
-            self._obs = next_obs
+        try:
+            shaped, components = core.step(view, done, None)
+        finally:  # a refused step (non-finite input) still moves the wrapper to the env's new state
+            if core.needs("obs"):
+                self._obs = next_obs
         info = dict(info)
         info["reward_components"] = {ENV_COMPONENT: float(reward), **{k: float(v[0]) for k, v in components.items()}}
         return obs, float(reward) + float(shaped[0]), terminated, truncated, info

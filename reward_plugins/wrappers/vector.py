@@ -138,11 +138,13 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
             "frames": lambda: self._frames(next_obs),
             "text": lambda: self._text_of(next_obs, infos),
         }
-        shaped, components = core.step(view, done, valid)
-        if core.needs("obs"):
-            self._obs = copy_obs(obs)
-        if self.autoreset_mode == AutoresetMode.NEXT_STEP:
-            self._pending_reset = done
+        try:
+            shaped, components = core.step(view, done, valid)
+        finally:  # a refused step (non-finite input) still moves the wrapper to the env's new state
+            if core.needs("obs"):
+                self._obs = copy_obs(obs)
+            if self.autoreset_mode == AutoresetMode.NEXT_STEP:
+                self._pending_reset = done
         env_rewards = np.asarray(rewards)
         infos = dict(infos)
         infos["reward_components"] = {ENV_COMPONENT: env_rewards.astype(np.float32), **components}

@@ -386,3 +386,39 @@ def test_bad_output_shape_and_bad_options_raise():
         ShapedEnv(gym.make("CartPole-v1"), Const(0.0), on_nonfinite="ignore")
     with pytest.raises(ShaperConfigError):
         ShapedEnv(gym.make("CartPole-v1"), [Const(0.0), Const(1.0)], weights=[1.0])
+
+
+def test_a_refused_non_finite_step_does_not_splice_the_next_transition():
+    """After NonFiniteInputError, the next row pairs the env's real previous and next observations."""
+    import gymnasium as gym
+
+    from reward_plugins.errors import NonFiniteInputError
+    from reward_plugins.wrappers import ShapedEnv
+
+    seen = []
+
+    class Recorder(RewardShaper):
+        requires = frozenset({"obs", "next_obs"})
+
+        def forward(self, batch):
+            seen.append((batch.obs.clone(), batch.next_obs.clone()))
+            return torch.zeros(batch.batch_size, device=self.device)
+
+    class NanOnce(gym.Wrapper):
+        def step(self, action):
+            obs, reward, terminated, truncated, info = self.env.step(action)
+            self.count = getattr(self, "count", 0) + 1
+            return (obs * np.nan if self.count == 2 else obs), reward, terminated, truncated, info
+
+    env = ShapedEnv(NanOnce(gym.make("CartPole-v1")), [Recorder(device="cpu")])
+    env.reset(seed=0)
+    first = env.step(0)[0]
+    with pytest.raises(NonFiniteInputError, match="'next_obs'"):
+        env.step(0)
+    with pytest.raises(NonFiniteInputError, match="'obs'"):  # this transition starts from the NaN observation
+        env.step(0)
+    third = env.unwrapped.state.astype(np.float32)
+    fourth = env.step(0)[0]
+    obs, next_obs = seen[-1]
+    assert np.allclose(obs.numpy()[0], third) and np.allclose(next_obs.numpy()[0], fourth)
+    assert not np.allclose(obs.numpy()[0], first)  # not spliced onto the last accepted step
