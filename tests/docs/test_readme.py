@@ -38,7 +38,7 @@ def test_env_table_lists_every_registered_id_with_its_description():
         assert row.group(1).startswith(entry.description.split(" (")[0])
 
 
-@pytest.mark.parametrize("name", available_shapers())
+@pytest.mark.parametrize("name", [n for n in available_shapers() if not n.startswith("test_")])  # tests register test_*
 def test_shaper_table_names_every_registered_shaper(name):
     assert f"`{name}`" in _section("Reward shapers"), f"shaper {name!r} is missing from README.md"
 
