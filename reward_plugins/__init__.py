@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from .errors import MissingDependencyError
+
+try:
+    import torch  # noqa: F401  (every shaper is a torch module)
+except ImportError as missing:
+    raise MissingDependencyError("reward_plugins needs torch: pip install 'agentenvs[shapers]'") from missing
+
 from .base import INPUTS, RewardShaper, TransitionBatch, default_device
 from .compose import Clip, GatedShaping, PotentialShaping, RunningNorm, WeightedSum
 from .registry import available_shapers, make_shaper, register_shaper, shaper_class

@@ -1,6 +1,8 @@
 """pyproject.toml: a light core install, extras for the rest, typed packages, install hints that work."""
 import ast
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,3 +72,11 @@ def test_every_install_hint_names_a_real_extra():
     hints = install_hints()
     assert ("runner.py", "ray") in hints and ("setup.sh", "all") in hints  # the scan finds both kinds
     assert [(file, extra) for file, extra in hints if extra not in EXTRAS] == []
+
+
+def test_reward_plugins_without_torch_names_the_extra():
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "try:\n    import reward_plugins\n"
+            "except Exception as e:\n    print(type(e).__name__, e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "MissingDependencyError reward_plugins needs torch: pip install 'agentenvs[shapers]'"
