@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
+from ..core.arguments import refuse_unknown_kwargs
 from ..core.render import RENDER_MODES, Renderer
 from ..core.text import text_space
 from ..errors import ConfigError, InvalidActionError
@@ -149,7 +150,9 @@ class SokobanEnv(gym.Env):
         render_mode: str | None = None,
         generator: LevelGenerator | None = None,
         reward_fn: RewardFn | None = None,
+        **unknown: Any,
     ):
+        refuse_unknown_kwargs("SokobanEnv", unknown, SokobanEnv.__init__)
         self._shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
                                    levels, generator)
         self.max_steps = int(max_steps)

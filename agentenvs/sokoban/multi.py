@@ -8,6 +8,7 @@ from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 from pettingzoo import ParallelEnv
 
+from ..core.arguments import refuse_unknown_kwargs
 from ..core.render import Renderer
 from ..errors import ConfigError
 from .constants import (
@@ -52,8 +53,10 @@ def parallel_env(
     render_mode: str | None = None,
     reward_mode: str = "sparse",
     reward_fn: RewardFn | None = None,
+    **unknown: Any,
 ) -> SokobanMultiEnv:
     """Build the multi-agent Sokoban :class:`SokobanMultiEnv` (PettingZoo parallel API)."""
+    refuse_unknown_kwargs("Sokoban-Multi", unknown, parallel_env)
     return SokobanMultiEnv(dim_room, num_boxes, num_agents, max_steps, render_mode, reward_mode, reward_fn)
 
 

@@ -9,6 +9,7 @@ from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
 
+from ..core.arguments import refuse_unknown_kwargs
 from ..core.info import vector_info
 from ..errors import ConfigError
 from .constants import ACTION_NAMES, NOOP, NUM_ACTIONS, NUM_TILES, WALL, flat_deltas
@@ -72,7 +73,9 @@ class SokobanVectorEnv(VectorEnv):
         generator: LevelGenerator | None = None,
         pool_size: int | None = None,
         reward_fn: RewardFn | None = None,
+        **unknown: Any,
     ):
+        refuse_unknown_kwargs("SokobanVectorEnv", unknown, SokobanVectorEnv.__init__)
         shape = check_config(dim_room, num_boxes, max_steps, min_pushes, obs_mode, reward_mode, render_mode,
                              levels, generator)
         if obs_mode == "text":

@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
+from ..core.arguments import refuse_unknown_kwargs
 from ..core.info import make_info
 from ..core.render import check_render_mode
 from ..core.reward_state import FieldDoc, describe_reward_state
@@ -123,7 +124,9 @@ class TextShopEnv(gym.Env):
 
     def __init__(self, num_products: int = DEFAULT_SIZE, catalogue_seed: int = 0, split: str = "train",
                  max_steps: int = 15, max_action_length: int = MAX_ACTION_LENGTH,
-                 max_observation_length: int = MAX_TEXT_LENGTH, render_mode: str | None = None):
+                 max_observation_length: int = MAX_TEXT_LENGTH, render_mode: str | None = None,
+                 **unknown: Any):
+        refuse_unknown_kwargs("TextShopEnv", unknown, TextShopEnv.__init__)
         check_catalogue_args(catalogue_seed, num_products)
         self.split = check_split(split)
         self.max_steps = _positive_int("max_steps", max_steps)

@@ -7,6 +7,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.error import ResetNeeded
 
+from ...core.arguments import refuse_unknown_kwargs
 from ...core.info import make_info
 from ...core.render import check_render_mode
 from ...core.text import MAX_TEXT_LENGTH, TEXT_CHARSET, fit_text, text_space
@@ -101,7 +102,8 @@ class TextQuestEnv(gym.Env):
 
     def __init__(self, rooms: int = 5, objects: int = 10, distractors: int = 2, quest_length: int = 5,
                  max_steps: int = 100, reward_mode: str = "sparse", split: str = "train",
-                 render_mode: str | None = None):
+                 render_mode: str | None = None, **unknown: Any):
+        refuse_unknown_kwargs("TextQuestEnv", unknown, TextQuestEnv.__init__)
         check_generator_args(rooms, objects, distractors, quest_length)
         check_env_args(max_steps, reward_mode, split)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
