@@ -34,11 +34,12 @@ def run_command(ep: EntryPoint, argv: list[str]) -> int:
     """Load and run one plugged-in command; a missing third-party module becomes a one-line hint."""
     try:
         return int(ep.load()(argv))
-    except ModuleNotFoundError as exc:
-        if (exc.name or "").partition(".")[0] in _OWN_PACKAGES:
+    except ImportError as exc:  # a missing module, or one of our packages refusing to load without it
+        missing = exc.name or getattr(exc.__cause__, "name", None)
+        if missing is None or missing.partition(".")[0] in _OWN_PACKAGES:
             raise
         extras = " and ".join(repr(e) for e in ep.extras) or "an optional"
-        print(f"error: `agentenvs {ep.name}` needs the {extras} extra (module {exc.name!r} is not installed): "
+        print(f"error: `agentenvs {ep.name}` needs the {extras} extra (module {missing!r} is not installed): "
               f"{_install_hint(ep)}", file=sys.stderr)
         return 2
 
