@@ -55,6 +55,17 @@ STALE_STATE_KEY = (
 #: Name of the env's own reward in ``info["reward_components"]``.
 ENV_COMPONENT = "env"
 
+
+def env_terms(previous: Any) -> dict[str, Any]:
+    """The env's own reward terms, from the ``info["reward_components"]`` it gave, as ``"env/<term>"``.
+
+    An env may report the terms of its own reward (TextShop's WebShop score terms); a shaping
+    wrapper keeps them beside its own components instead of overwriting them.
+    """
+    if not isinstance(previous, Mapping):
+        return {}
+    return {f"{ENV_COMPONENT}/{k}": v for k, v in previous.items() if k != ENV_COMPONENT}
+
 ON_NONFINITE = ("raise", "warn")
 
 #: One step as a wrapper sees it: input name -> its batched value, or a function returning it

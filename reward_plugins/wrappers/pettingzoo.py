@@ -11,7 +11,7 @@ from gymnasium.vector.utils import concatenate, create_empty_array
 from ..base import RewardShaper
 from ..errors import MissingDependencyError, MissingInputError, ShaperConfigError
 from ..spec import ShaperLike
-from .core import ENV_COMPONENT, ShapingCore
+from .core import ENV_COMPONENT, ShapingCore, env_terms
 from .inputs import ENV_METHOD_INPUTS, find_entry, pick, stack_rows, unavailable_inputs
 
 try:
@@ -236,7 +236,9 @@ class ShapedParallelEnv(BaseParallelWrapper):
         infos = {a: dict(info) for a, info in infos.items()}
         for agent in rewards:
             rewards[agent] = float(rewards[agent]) + shaped[agent]
-            infos.setdefault(agent, {})["reward_components"] = components[agent]
+            info = infos.setdefault(agent, {})
+            info["reward_components"] = {ENV_COMPONENT: components[agent][ENV_COMPONENT],
+                                         **env_terms(info.get("reward_components")), **components[agent]}
         return obs, rewards, terminations, truncations, infos
 
     def _per_agent(self, name: str, members: list[Any]) -> Any:

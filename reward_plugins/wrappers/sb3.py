@@ -8,7 +8,7 @@ import numpy as np
 
 from ..errors import MissingDependencyError, MissingInputError
 from ..spec import ShaperLike
-from .core import ENV_COMPONENT, STALE_STATE_KEY, ShapingWrapperMixin
+from .core import ENV_COMPONENT, STALE_STATE_KEY, ShapingWrapperMixin, env_terms
 from .inputs import copy_obs, method_sources, pick, replace_rows
 
 try:
@@ -129,7 +129,9 @@ class ShapedVecEnv(ShapingWrapperMixin, VecEnvWrapper):
         components = {ENV_COMPONENT: np.asarray(rewards, dtype=np.float32), **components}
         columns = {k: v.tolist() for k, v in components.items()}
         for j, info in enumerate(infos):
-            info["reward_components"] = {k: col[j] for k, col in columns.items()}
+            info["reward_components"] = {ENV_COMPONENT: columns[ENV_COMPONENT][j],
+                                         **env_terms(info.get("reward_components")),
+                                         **{k: col[j] for k, col in columns.items()}}
         return obs, (np.asarray(rewards, dtype=np.float64) + shaped).astype(np.float32), dones, infos
 
     def _frames(self, next_obs: Any) -> np.ndarray:

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import MissingInputError
 from ..spec import ShaperLike
-from .core import ENV_COMPONENT, ShapingWrapperMixin
+from .core import ENV_COMPONENT, ShapingWrapperMixin, env_terms
 from .inputs import ENV_METHOD_INPUTS, batch_one, pick
 
 
@@ -109,7 +109,8 @@ class ShapedEnv(ShapingWrapperMixin, gym.Wrapper, gym.utils.RecordConstructorArg
             if core.needs("obs"):
                 self._obs = next_obs
         info = dict(info)
-        info["reward_components"] = {ENV_COMPONENT: float(reward), **{k: float(v[0]) for k, v in components.items()}}
+        info["reward_components"] = {ENV_COMPONENT: float(reward), **env_terms(info.get("reward_components")),
+                                     **{k: float(v[0]) for k, v in components.items()}}
         return obs, float(reward) + float(shaped[0]), terminated, truncated, info
 
     def _frames(self, obs: Any) -> np.ndarray:

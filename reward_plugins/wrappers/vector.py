@@ -10,7 +10,7 @@ from gymnasium.vector import AsyncVectorEnv, AutoresetMode, SyncVectorEnv, Vecto
 
 from ..errors import MissingInputError
 from ..spec import ShaperLike
-from .core import ENV_COMPONENT, STALE_STATE_KEY, ShapingWrapperMixin
+from .core import ENV_COMPONENT, STALE_STATE_KEY, ShapingWrapperMixin, env_terms
 from .inputs import copy_obs, method_sources, pick, replace_rows
 
 
@@ -147,7 +147,8 @@ class ShapedVectorEnv(ShapingWrapperMixin, gym.vector.VectorWrapper, gym.utils.R
                 self._pending_reset = done
         env_rewards = np.asarray(rewards)
         infos = dict(infos)
-        infos["reward_components"] = {ENV_COMPONENT: env_rewards.astype(np.float32), **components}
+        infos["reward_components"] = {ENV_COMPONENT: env_rewards.astype(np.float32),
+                                      **env_terms(infos.get("reward_components")), **components}
         infos["_reward_components"] = np.ones(self.num_envs, dtype=bool) if valid is None else valid
         return obs, np.add(env_rewards, shaped, dtype=np.float64), terminations, truncations, infos
 

@@ -422,3 +422,20 @@ def test_a_refused_non_finite_step_does_not_splice_the_next_transition():
     obs, next_obs = seen[-1]
     assert np.allclose(obs.numpy()[0], third) and np.allclose(next_obs.numpy()[0], fourth)
     assert not np.allclose(obs.numpy()[0], first)  # not spliced onto the last accepted step
+
+
+def test_the_envs_own_reward_terms_survive_shaping():
+    """An env that reports its reward's terms keeps them, as env/<term>, beside the shapers' components."""
+    import gymnasium as gym
+
+    from reward_plugins.wrappers import ShapedEnv
+
+    class Terms(gym.Wrapper):
+        def step(self, action):
+            obs, reward, terminated, truncated, info = self.env.step(action)
+            return obs, reward, terminated, truncated, {**info, "reward_components": {"price": 0.25, "type": 0.5}}
+
+    env = ShapedEnv(Terms(gym.make("CartPole-v1")), "count")
+    env.reset(seed=0)
+    components = env.step(0)[4]["reward_components"]
+    assert components == {"env": 1.0, "env/price": 0.25, "env/type": 0.5, "count": 1.0}
