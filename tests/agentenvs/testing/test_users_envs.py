@@ -193,3 +193,12 @@ def test_an_env_that_breaks_on_its_first_step_is_a_conformance_error_in_planning
             check_env_id("me/Broken-v0")
     finally:
         del gym.registry["me/Broken-v0"]
+
+
+def test_an_id_registered_nondeterministic_skips_the_determinism_checks():
+    gym.register("me/Live-v0", entry_point=Corridor, kwargs={"rng": "observed"}, nondeterministic=True)
+    try:
+        assert "determinism" not in checks_for("me/Live-v0")
+        assert skipped_checks("me/Live-v0")["determinism"].startswith("the id is registered nondeterministic")
+    finally:
+        del gym.registry["me/Live-v0"]
