@@ -1,6 +1,7 @@
 """What every checker shares: the error it raises, deep equality, seeded rollouts."""
 from __future__ import annotations
 
+import importlib.util
 from typing import Any
 
 import gymnasium as gym
@@ -29,6 +30,39 @@ def equal(a: Any, b: Any) -> bool:
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return len(a) == len(b) and all(equal(x, y) for x, y in zip(a, b))
     return type(a) is type(b) and a == b
+
+
+def show(value: Any, limit: int = 300) -> str:
+    """``repr`` of a value for an error message: arrays with dtype and shape, everything cut at ``limit``."""
+    text = repr(value)
+    if isinstance(value, np.ndarray):
+        text = f"{value.dtype}{list(value.shape)} {np.array2string(value, threshold=12)}"
+    return text if len(text) < limit else text[:limit - 3] + "..."
+
+
+TRANSITION_FIELDS = ("observation", "reward", "terminated", "truncated", "info")
+
+
+def difference(a: Any, b: Any, fields: tuple[str, ...] = TRANSITION_FIELDS) -> str:
+    """Where two transitions (tuples named by ``fields``) first differ, with both values, for an error message."""
+    for name, x, y in zip(fields, a, b):
+        if equal(x, y):
+            continue
+        if isinstance(x, dict) and isinstance(y, dict):
+            if x.keys() != y.keys():
+                return f"{name} keys differ: {sorted(map(str, x))} != {sorted(map(str, y))}"
+            key = next(k for k in x if not equal(x[k], y[k]))
+            return f"{name}[{key!r}] differs: {show(x[key], 120)} != {show(y[key], 120)}"
+        return f"{name} differs: {show(x, 120)} != {show(y, 120)}"
+    return "the transitions have different lengths"
+
+
+def installed(module: str) -> bool:
+    """Whether ``module`` can be found, without importing it (a finder that refuses it counts as missing)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def rollout(env: gym.Env, seed: int, steps: int) -> list[tuple]:

@@ -15,14 +15,23 @@ from gymnasium import spaces
 from gymnasium.vector.utils import batch_space
 
 from ..core.reward_state import VOCABULARY, vocabulary_mismatches
-from .common import ConformanceError, require
+from .common import ConformanceError, require, show
+
+CONTRACTS = {
+    "reward_state": "the reward-state contract: declare reward_state_space and reward_state_doc and define "
+                    "reward_state() (see agentenvs.core.reward_state)",
+    "instruction": "the goal-text contract: define instruction() returning the goal in words",
+}
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
-    if isinstance(value, np.ndarray):
-        text = f"{value.dtype}{list(value.shape)} {np.array2string(value, threshold=12)}"
-    return text if len(text) < 300 else text[:297] + "..."
+def offers(base: Any, method: str) -> bool:
+    """Whether an (unwrapped) env offers the agentenvs contract method ``method``."""
+    return callable(getattr(base, method, None))
+
+
+def require_offered(base: Any, method: str, where: str) -> None:
+    """Raise :class:`ConformanceError` unless the env offers ``method()`` (see :data:`CONTRACTS`)."""
+    require(offers(base, method), f"{where}: offers no {method}() ({CONTRACTS[method]})")
 
 
 def check_reward_state_value(value: Any, space: spaces.Dict, where: str) -> None:
@@ -42,7 +51,7 @@ def check_reward_state_value(value: Any, space: spaces.Dict, where: str) -> None
         else:
             ok = sub.contains(field)
         if not ok:
-            raise ConformanceError(f"{where}: reward_state()[{name!r}] = {_show(field)} is outside "
+            raise ConformanceError(f"{where}: reward_state()[{name!r}] = {show(field)} is outside "
                                    f"reward_state_space[{name!r}] = {sub}")
 
 
@@ -70,6 +79,7 @@ def check_reward_state(env: gym.Env, name: str = "", *, seed: int = 0, steps: in
     """A single env's ``reward_state()`` lies in ``reward_state_space`` after reset and every step of a rollout."""
     base: Any = env.unwrapped
     name = name or type(base).__name__
+    require_offered(base, "reward_state", name)
     space: Any = getattr(base, "reward_state_space", None)
     check_reward_state_space(space, getattr(base, "reward_state_doc", None), name)
     env.action_space.seed(seed)
@@ -87,6 +97,7 @@ def check_vector_reward_state(venv: gym.vector.VectorEnv, name: str = "", *, see
     """A native vector env's ``reward_state()`` lies in ``reward_state_space``, each row in the single space."""
     base: Any = venv.unwrapped
     name = name or type(base).__name__
+    require_offered(base, "reward_state", f"{name} (vector)")
     single: Any = getattr(base, "single_reward_state_space", None)
     check_reward_state_space(single, getattr(base, "reward_state_doc", None), f"{name} (vector)")
     batched: Any = getattr(base, "reward_state_space", None)
@@ -141,6 +152,7 @@ def check_instruction(env: Any, name: str = "") -> None:
     """``instruction()`` is the goal in words: a non-empty str (vector envs: one per env; multi-agent: per agent)."""
     base: Any = env.unwrapped
     name = name or type(base).__name__
+    require_offered(base, "instruction", name)
     if hasattr(env, "possible_agents"):
         env.reset(seed=0)
         text = base.instruction()

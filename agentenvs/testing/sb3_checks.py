@@ -1,12 +1,11 @@
 """Stable-Baselines3's env checker (imports SB3, and so torch, only when called)."""
 from __future__ import annotations
 
-import importlib.util
-
 import gymnasium as gym
 from gymnasium import spaces
 
 from ..errors import MissingDependencyError
+from .common import installed
 
 SB3_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
@@ -20,7 +19,7 @@ def sb3_accepts(space: gym.Space) -> bool:
 
 def sb3_installed() -> bool:
     """Whether stable-baselines3 is installed (found without importing it, so torch stays unloaded)."""
-    return importlib.util.find_spec("stable_baselines3") is not None
+    return installed("stable_baselines3")
 
 
 def check_sb3_env(env: gym.Env) -> None:
