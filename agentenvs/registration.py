@@ -120,6 +120,14 @@ def validate_entries(entries: Iterable[EnvEntry], extras: Mapping[str, tuple[str
             raise ConfigError(f"{entry.id}: max_episode_steps must be >= 1 or None, got {entry.max_episode_steps}")
 
 
+def installed(module: str) -> bool:
+    """Whether ``module`` can be found, without importing it (a finder that refuses it counts as missing)."""
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
+
+
 def missing_extra(entry: EnvEntry, extras: Mapping[str, tuple[str, ...]] = EXTRA_MODULES) -> str | None:
     """The extra ``entry`` needs if one of its modules is not importable, else ``None``.
 
@@ -127,7 +135,7 @@ def missing_extra(entry: EnvEntry, extras: Mapping[str, tuple[str, ...]] = EXTRA
     """
     if entry.extra is None:
         return None
-    return entry.extra if any(importlib.util.find_spec(m) is None for m in extras[entry.extra]) else None
+    return entry.extra if not all(installed(m) for m in extras[entry.extra]) else None
 
 
 def all_entries() -> tuple[EnvEntry, ...]:

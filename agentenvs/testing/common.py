@@ -1,7 +1,6 @@
 """What every checker shares: the error it raises, deep equality, seeded rollouts."""
 from __future__ import annotations
 
-import importlib.util
 from typing import Any
 
 import gymnasium as gym
@@ -55,14 +54,6 @@ def difference(a: Any, b: Any, fields: tuple[str, ...] = TRANSITION_FIELDS) -> s
             return f"{name}[{key!r}] differs: {show(x[key], 120)} != {show(y[key], 120)}"
         return f"{name} differs: {show(x, 120)} != {show(y, 120)}"
     return "the transitions have different lengths"
-
-
-def installed(module: str) -> bool:
-    """Whether ``module`` can be found, without importing it (a finder that refuses it counts as missing)."""
-    try:
-        return importlib.util.find_spec(module) is not None
-    except (ImportError, ValueError):
-        return False
 
 
 def rollout(env: gym.Env, seed: int, steps: int) -> list[tuple]:

@@ -5,7 +5,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 from ..errors import MissingDependencyError
-from .common import installed
+from ..registration import installed
 
 SB3_SPACES = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete, spaces.MultiBinary)
 
