@@ -365,8 +365,9 @@ class ShapingCore:
         for key, values in components.items():
             if "/" in key:
                 np.nan_to_num(values, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        total = sum((weights[label] * components[label].astype(np.float64) for label in self.labels),
-                    np.zeros_like(total))
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is reported below, by row
+            total = sum((weights[label] * components[label].astype(np.float64) for label in self.labels),
+                        np.zeros_like(total))
         bad = np.flatnonzero(~np.isfinite(total))
         if bad.size:  # finite rewards times finite weights overflowed
             msg = (f"the weighted sum of shaped rewards overflowed at rows {bad[:8].tolist()} "
