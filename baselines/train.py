@@ -198,7 +198,12 @@ def _train(config: RunConfig, run_dir: Path, progress: Callable[[int, int], None
     starts, a run directory this call created is removed again (an existing one is kept).
     """
     if resume and (run_dir / RESULT_FILE).exists():
-        return json.loads((run_dir / RESULT_FILE).read_text())
+        done = json.loads((run_dir / RESULT_FILE).read_text())
+        if done.get("total_timesteps") != config.total_timesteps:
+            raise ConfigError(f"{run_dir} holds a complete run of {done.get('timesteps')} steps (total_timesteps "
+                              f"{done.get('total_timesteps')}), not one of {config.total_timesteps}; start over "
+                              "(--fresh / resume=False) or use another run directory")
+        return done
     checkpoint = latest_checkpoint(run_dir) if resume else None
     start_steps = checkpoint.timesteps if checkpoint else 0
     if start_steps > config.total_timesteps:

@@ -103,3 +103,12 @@ def test_the_budget_rounded_up_to_whole_rollouts_is_said_and_recorded(tmp_path, 
 def test_the_text_env_error_names_the_cli_flag(tmp_path, capsys):
     assert main(["train", "--env", "agentenvs/Sokoban-Text-v0", "--out", str(tmp_path / "run")]) == 2
     assert "--env-kwarg obs_mode=grid" in capsys.readouterr().err
+
+
+def test_a_complete_run_is_not_returned_for_another_budget(tmp_path):
+    out = tmp_path / "run"
+    first = train(_fast(total_timesteps=64), out)
+    assert train(_fast(total_timesteps=64), out) == first  # the same budget: the stored result
+    with pytest.raises(ConfigError, match=r"complete run of 64 steps \(total_timesteps 64\).*128.*--fresh"):
+        train(_fast(total_timesteps=128), out)
+    assert json.loads((out / RESULT_FILE).read_text()) == first
