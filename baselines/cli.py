@@ -9,10 +9,11 @@
     agentenvs-baselines demo
     agentenvs-baselines shapers
 
-Configuration errors (unknown env id, shaper, algorithm, hyperparameter or device, a negative seed
-or step count, a malformed spec) print one line that names the valid choices and exit with
-status 2, before any file is written; a grid with failed runs exits with status 1. Ctrl-C during
-``train`` saves a checkpoint, prints how to resume and exits with status 130.
+Configuration errors (unknown env id, shaper, algorithm, hyperparameter or device, a hyperparameter
+value, env kwarg or shaper argument that is refused, a negative seed or step count, a malformed
+spec) print one line that names the valid choices and exit with status 2, before any file is
+written; a grid with failed runs exits with status 1. Ctrl-C during ``train`` saves a checkpoint,
+prints how to resume and exits with status 130.
 """
 from __future__ import annotations
 

@@ -274,7 +274,8 @@ def check_sb3_spaces(env_id: str, observation_space: gym.Space, action_space: gy
     if bad:
         raise ConfigError(f"{env_id} has {' and '.join(sorted(set(bad)))} spaces, which SB3 agents cannot use "
                           "(Text spaces are for LLM agents); train on an array observation, e.g. "
-                          "agentenvs/Sokoban-Small-v0 or env_kwargs obs_mode='grid'")
+                          "agentenvs/Sokoban-Small-v0, or obs_mode='grid' (train --env-kwarg obs_mode=grid; "
+                          "env_kwargs: {obs_mode: grid} in a grid YAML)")
 
 
 class _FillMissingInfo(VecEnvWrapper):

@@ -12,6 +12,7 @@ import json
 import logging
 import shutil
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,9 @@ from stable_baselines3.common.base_class import BaseAlgorithm
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.logger import configure
 from stable_baselines3.common.off_policy_algorithm import OffPolicyAlgorithm
+from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
 from stable_baselines3.common.torch_layers import FlattenExtractor
+from stable_baselines3.common.type_aliases import TrainFreq, TrainFrequencyUnit
 from stable_baselines3.common.utils import set_random_seed
 from stable_baselines3.common.vec_env import VecEnv
 
@@ -59,7 +62,7 @@ from .config import (
 from .envs import NativeVecEnvAdapter, add_monitor, add_shapers, make_base_vec_env, make_shapers
 from .extractors import default_policy, policy_kwargs_for
 from .hyperparams import algo_kwargs, resolve_class, resolve_hyperparams
-from .validate import check_hyperparams, validate_runs
+from .validate import check_hyperparams, env_kwargs_error, validate_runs
 
 log = logging.getLogger(__name__)
 
@@ -189,30 +192,57 @@ def train(
 
 def _train(config: RunConfig, run_dir: Path, progress: Callable[[int, int], None] | None, resume: bool,
            keep_checkpoints: int) -> dict[str, Any]:
-    """The body of :func:`train`, one named step after another; nothing is written before step 4."""
+    """The body of :func:`train`, one named step after another; nothing is written before step 5.
+
+    Steps 1-4 build everything that can fail from the config; if anything fails before training
+    starts, a run directory this call created is removed again (an existing one is kept).
+    """
     if resume and (run_dir / RESULT_FILE).exists():
-        return json.loads((run_dir / RESULT_FILE).read_text())
+        done = json.loads((run_dir / RESULT_FILE).read_text())
+        if done.get("total_timesteps") != config.total_timesteps:
+            raise ConfigError(f"{run_dir} holds a complete run of {done.get('timesteps')} steps (total_timesteps "
+                              f"{done.get('total_timesteps')}), not one of {config.total_timesteps}; start over "
+                              "(--fresh / resume=False) or use another run directory")
+        return done
     checkpoint = latest_checkpoint(run_dir) if resume else None
     start_steps = checkpoint.timesteps if checkpoint else 0
+    if start_steps > config.total_timesteps:
+        raise ConfigError(f"{run_dir} already trained {start_steps} steps, more than total_timesteps "
+                          f"{config.total_timesteps} (--steps); give at least {start_steps} to resume it, "
+                          "or start over (--fresh / resume=False)")
     clock = _clock(checkpoint.elapsed if checkpoint else 0.0)
-
-    # 1. Hyperparameters: YAML defaults for (algo, env id), then config.hyperparams.
-    hyperparams, vector_kwargs, eval_deterministic = _split_hyperparams(config)
-    # 2. The training env, unwrapped (a text env or bad env kwargs fail here, before any file).
-    venv = _make_train_env(config, vector_kwargs, start_steps)
-    # 3. Algorithm class, policy and policy kwargs for this env.
-    algo_class, policy, hyperparams = _choose_algorithm(config, venv, hyperparams)
-    # 4. The run directory and config.yaml with everything resolved.
-    _prepare_run_dir(run_dir, fresh=checkpoint is None)
-    resolved = _resolved_settings(config, venv, algo_class, policy, hyperparams, vector_kwargs, eval_deterministic)
-    _write_config(run_dir, config, resolved)
-    # 5. Monitor and shapers around the training env; a separate, shaped evaluation env.
-    monitor_path = run_dir / MONITOR_FILE
-    venv, shapers = _wrap_train_env(venv, config, monitor_path, checkpoint)
-    eval_env, eval_shapers = _make_eval_env(config, vector_kwargs)
-    # 6. The agent: fresh, or loaded from the checkpoint.
-    model = _make_model(algo_class, policy, hyperparams, venv, config, run_dir, checkpoint)
-    # 7. Learn to total_timesteps, evaluating and checkpointing at rollout boundaries.
+    created = not run_dir.exists()
+    venv = eval_env = None
+    try:
+        # 1. Hyperparameters: YAML defaults for (algo, env id), then config.hyperparams.
+        hyperparams, vector_kwargs, eval_deterministic = _split_hyperparams(config)
+        # 2. The training env, unwrapped (a text env or bad env kwargs fail here).
+        venv = _make_train_env(config, vector_kwargs, start_steps)
+        # 3. Algorithm class, policy and policy kwargs for this env, tried on it (bad values fail here).
+        algo_class, policy, hyperparams = _choose_algorithm(config, venv, hyperparams)
+        rollout = _try_algorithm(algo_class, policy, hyperparams, venv, config)
+        # 4. The shapers, and a separate, shaped evaluation env (bad shaper arguments fail here).
+        shapers = make_shapers(config.shapers, config.device, config.seed)
+        eval_env, eval_shapers = _make_eval_env(config, vector_kwargs)
+        # 5. The run directory and config.yaml with everything resolved.
+        planned = _planned_timesteps(config, start_steps, rollout)
+        _prepare_run_dir(run_dir, fresh=checkpoint is None)
+        resolved = _resolved_settings(config, venv, algo_class, policy, hyperparams, vector_kwargs,
+                                      eval_deterministic, planned)
+        _write_config(run_dir, config, resolved)
+        # 6. Monitor and shapers around the training env.
+        monitor_path = run_dir / MONITOR_FILE
+        venv = _wrap_train_env(venv, config, shapers, monitor_path, checkpoint)
+        # 7. The agent: fresh, or loaded from the checkpoint.
+        model = _make_model(algo_class, policy, hyperparams, venv, config, run_dir, checkpoint)
+    except BaseException:
+        for env in (venv, eval_env):
+            if env is not None:
+                env.close()
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    # 8. Learn to total_timesteps, evaluating and checkpointing at rollout boundaries.
     resumed_from = checkpoint.resumed_from + [start_steps] if checkpoint else []
     checkpointer = CheckpointCallback(run_dir, config.checkpoint_freq, shapers, monitor_path, clock, start_steps,
                                       resumed_from, keep=keep_checkpoints)
@@ -221,7 +251,7 @@ def _train(config: RunConfig, run_dir: Path, progress: Callable[[int, int], None
                              on_best=checkpointer.save_now)
     interrupt = InterruptCallback()
     _learn(model, config, progress, [evaluator, checkpointer, ShaperStatsCallback(venv), interrupt])
-    # 8. A Ctrl-C ends here with a checkpoint; otherwise a final evaluation and checkpoint.
+    # 9. A Ctrl-C ends here with a checkpoint; otherwise a final evaluation and checkpoint.
     if interrupt.requested:
         _save_checkpoint_once(checkpointer, model)
         _close(model, venv, eval_env)
@@ -230,7 +260,7 @@ def _train(config: RunConfig, run_dir: Path, progress: Callable[[int, int], None
         evaluator.evaluate_now()
     _save_checkpoint_once(checkpointer, model)
     _close(model, venv, eval_env)
-    # 9. result.json, atomically and last: its presence marks the run complete.
+    # 10. result.json, atomically and last: its presence marks the run complete.
     result = _result(config, model, clock, resolved["algo_class"], evaluator.records, monitor_path, resumed_from)
     atomic_write_text(run_dir / RESULT_FILE, json.dumps(result, indent=1))
     return result
@@ -259,8 +289,13 @@ def _make_train_env(config: RunConfig, vector_kwargs: dict[str, Any], start_step
     A resume reseeds with a step offset so it does not replay the levels it already trained on.
     """
     set_random_seed(config.seed)
-    return make_base_vec_env(config.env_id, config.env_kwargs, config.n_envs, config.seed + start_steps,
-                             vector_kwargs=vector_kwargs)
+    try:
+        return make_base_vec_env(config.env_id, config.env_kwargs, config.n_envs, config.seed + start_steps,
+                                 vector_kwargs=vector_kwargs)
+    except ConfigError:
+        raise
+    except (TypeError, ValueError, AssertionError, KeyError) as exc:
+        raise env_kwargs_error(config.env_id, {**config.env_kwargs, **vector_kwargs}, exc) from None
 
 
 def _choose_algorithm(config: RunConfig, venv: VecEnv,
@@ -270,12 +305,8 @@ def _choose_algorithm(config: RunConfig, venv: VecEnv,
     ``ppo`` becomes ``maskable_ppo`` (same hyperparameters) on envs with action masks; names the
     chosen class does not take are refused.
     """
-    try:
-        algo_class = ALGORITHMS[select_algo(config.algo, venv)]
-        check_hyperparams(algo_class, hyperparams)
-    except ConfigError:
-        venv.close()
-        raise
+    algo_class = ALGORITHMS[select_algo(config.algo, venv)]
+    check_hyperparams(algo_class, hyperparams)
     hyperparams = dict(hyperparams)
     yaml_policy = hyperparams.pop("policy", "auto")
     policy = config.policy or yaml_policy
@@ -284,6 +315,56 @@ def _choose_algorithm(config: RunConfig, venv: VecEnv,
     hyperparams["policy_kwargs"] = fit_extractor_kwargs(
         {**policy_kwargs_for(venv.observation_space), **hyperparams.get("policy_kwargs", {})}, config.env_id)
     return algo_class, policy, hyperparams
+
+
+def _try_algorithm(algo_class: type[BaseAlgorithm], policy: str, hyperparams: dict[str, Any], venv: VecEnv,
+                   config: RunConfig) -> tuple[int, str] | None:
+    """Build the agent once on ``venv`` and drop it; return its rollout size (:func:`_rollout_size`).
+
+    SB3 checks hyperparameters only in its constructor, with bare assertions and type errors:
+    building the agent before any file is written turns them into one :class:`ConfigError`
+    (its warnings are left to the real agent). The global seeds are reset afterwards, so the
+    real agent is built from the same random state as without this trial.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = algo_class(policy, venv, seed=config.seed, device=config.device, verbose=0,
+                               **algo_kwargs(hyperparams))
+    except (TypeError, ValueError, AssertionError, KeyError) as exc:
+        given = config.hyperparams or hyperparams
+        raise ConfigError(f"{algo_class.__name__} rejected the hyperparameters {given}: "
+                          f"{type(exc).__name__}: {exc}") from None
+    rollout = _rollout_size(model)
+    del model
+    set_random_seed(config.seed)
+    return rollout
+
+
+def _planned_timesteps(config: RunConfig, start_steps: int, rollout: tuple[int, str] | None) -> int:
+    """The step count training reaches, saying so when it is not ``total_timesteps``.
+
+    ``learn`` stops at the first whole rollout past its budget: a budget that is not a whole
+    number of rollouts (counted from ``start_steps``) is rounded up.
+    """
+    remaining = config.total_timesteps - start_steps
+    if rollout is None or remaining <= 0 or remaining % rollout[0] == 0:
+        return config.total_timesteps
+    planned = start_steps + -(-remaining // rollout[0]) * rollout[0]
+    log.warning("total_timesteps %d (--steps) is rounded up to %d: whole rollouts of %s = %d steps",
+                config.total_timesteps, planned, rollout[1], rollout[0])
+    return planned
+
+
+def _rollout_size(model: BaseAlgorithm) -> tuple[int, str] | None:
+    """Env steps ``learn`` takes between two checks of its budget, and how they come about."""
+    if isinstance(model, OnPolicyAlgorithm):
+        return model.n_steps * model.n_envs, f"n_steps x n_envs = {model.n_steps} x {model.n_envs}"
+    train_freq = getattr(model, "train_freq", None)  # a TrainFreq once the model is built
+    if isinstance(train_freq, TrainFreq) and train_freq.unit == TrainFrequencyUnit.STEP:
+        freq = train_freq.frequency
+        return freq * model.n_envs, f"train_freq x n_envs = {freq} x {model.n_envs}"
+    return None
 
 
 def _prepare_run_dir(run_dir: Path, fresh: bool) -> None:
@@ -303,8 +384,12 @@ def _prepare_run_dir(run_dir: Path, fresh: bool) -> None:
 
 def _resolved_settings(config: RunConfig, venv: VecEnv, algo_class: type[BaseAlgorithm], policy: str,
                        hyperparams: dict[str, Any], vector_kwargs: dict[str, Any],
-                       eval_deterministic: bool) -> dict[str, Any]:
-    """What training resolved from the config, saved under ``resolved`` in config.yaml."""
+                       eval_deterministic: bool, planned: int) -> dict[str, Any]:
+    """What training resolved from the config, saved under ``resolved`` in config.yaml.
+
+    ``timesteps_planned`` is the step count training reaches: ``total_timesteps`` rounded up to
+    whole rollouts.
+    """
     return {
         "algo_class": f"{algo_class.__module__}.{algo_class.__name__}",
         "policy": policy,
@@ -316,6 +401,7 @@ def _resolved_settings(config: RunConfig, venv: VecEnv, algo_class: type[BaseAlg
         "action_space": str(venv.action_space),
         "eval_seed": EVAL_SEED,
         "eval_deterministic": eval_deterministic,
+        "timesteps_planned": planned,
         "versions": {"stable_baselines3": sb3.__version__, "sb3_contrib": sb3_contrib.__version__,
                      "gymnasium": gym.__version__, "torch": torch.__version__, "numpy": np.__version__},
     }
@@ -326,8 +412,8 @@ def _write_config(run_dir: Path, config: RunConfig, resolved: dict[str, Any]) ->
     atomic_write_text(run_dir / CONFIG_FILE, yaml.safe_dump(data, sort_keys=False))
 
 
-def _wrap_train_env(venv: VecEnv, config: RunConfig, monitor_path: Path,
-                    checkpoint: Checkpoint | None) -> tuple[VecEnv, list[Any]]:
+def _wrap_train_env(venv: VecEnv, config: RunConfig, shapers: list[Any], monitor_path: Path,
+                    checkpoint: Checkpoint | None) -> VecEnv:
     """Monitor (extrinsic returns, is_success) inside the shapers.
 
     A resume truncates the monitor file to what the checkpoint saw, appends, and restores the
@@ -336,11 +422,10 @@ def _wrap_train_env(venv: VecEnv, config: RunConfig, monitor_path: Path,
     start_steps = checkpoint.timesteps if checkpoint else 0
     venv = add_monitor(venv, monitor_path, truncate_at=checkpoint.monitor_bytes if checkpoint else None,
                        elapsed=checkpoint.elapsed if checkpoint else 0.0)
-    shapers = make_shapers(config.shapers, config.device, config.seed)
     venv = add_shapers(venv, shapers, config.shapers, env_steps=start_steps)
     if checkpoint and checkpoint.shapers_path:
         load_shaper_states(checkpoint.shapers_path, shapers)  # after the wrapper's setup() sized them
-    return venv, shapers
+    return venv
 
 
 def _make_eval_env(config: RunConfig, vector_kwargs: dict[str, Any]) -> tuple[VecEnv, list[Any]]:
