@@ -98,6 +98,10 @@ MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/Sokoban-Multi-v0", "agentenvs.sokoban.multi:parallel_env",
              "Sokoban 8x8, 2 boxes, 2 agents pushing together (PettingZoo parallel; shared team reward)",
              dict(dim_room=(8, 8), num_boxes=2, num_agents=2), None, "sokoban"),
+    EnvEntry("agentenvs/Negotiation-v0", "agentenvs.text.negotiation.env:parallel_env",
+             "Deal or No Deal: 2 agents split books, hats and balls with private values, 10 turns "
+             "(PettingZoo parallel; structured moves, or text moves with text=True)",
+             dict(max_turns=10), None, "text"),
 )
 
 
