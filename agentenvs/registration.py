@@ -89,6 +89,9 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/TextQuest-v0", "agentenvs.text.quest.env:TextQuestEnv",
              "TextWorld-like text quest: 5 rooms, locked doors and keys, a 5-step quest; text obs and commands",
              family="text", oracle="agentenvs.text.quest.oracle:TextQuestOracle"),
+    EnvEntry("agentenvs/TextQuest-Discrete-v0", "agentenvs.text.discrete:text_quest_discrete",
+             "TextQuest for classic RL: pick one of <= 64 admissible commands by index (action_masks()), "
+             "hashed bag-of-words obs", family="text", oracle="agentenvs.text.discrete:TextQuestDiscreteOracle"),
     EnvEntry("agentenvs/TextShop-v0", "agentenvs.text.shop_env:TextShopEnv",
              "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
              family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
