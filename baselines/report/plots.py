@@ -1,6 +1,7 @@
 """Figures of a report, sized for a paper column pair (6.5 in wide) at 200 dpi."""
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,8 @@ from .stats import curve_band
 
 FIG_WIDTH = 6.5
 DPI = 200
+#: Characters per line of a figure title (long env_kwargs keys wrap instead of running off the figure).
+TITLE_WIDTH = 72
 _STYLE: dict[Any, Any] = {"font.size": 8, "axes.titlesize": 9, "axes.labelsize": 8, "legend.fontsize": 7,
                           "xtick.labelsize": 7, "ytick.labelsize": 7}
 
@@ -82,7 +85,8 @@ def plot_learning_curves(title: str, curves: Mapping[str, Curves], colors: Mappi
             ax.xaxis.set_major_formatter(FuncFormatter(_steps_formatter))
             ax.grid(alpha=0.3, lw=0.5)
             ax.spines[["top", "right"]].set_visible(False)
-        fig.suptitle(f"{title}: mean and 95% bootstrap CI over seeds")
+        fig.suptitle(textwrap.fill(f"{title}: mean and 95% bootstrap CI over seeds", TITLE_WIDTH),
+                     fontsize=9 if len(title) > TITLE_WIDTH // 2 else None)
         if handles:
             fig.legend(handles.values(), handles.keys(), loc="outside lower center", ncol=min(5, len(handles)),
                        frameon=False)
