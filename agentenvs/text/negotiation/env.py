@@ -114,12 +114,13 @@ class NegotiationEnv(ParallelEnv):
         high = np.array([MAX_COUNT] * NUM_TYPES + [TOTAL_VALUE] * NUM_TYPES + [MAX_COUNT] * NUM_TYPES
                         + [1, 1, self.max_turns], dtype=np.int64)
         low = np.array([0] * 2 * NUM_TYPES + [-1] * NUM_TYPES + [0, 0, 0], dtype=np.int64)
-        structured = {
+        self._text_space = text_space()
+        structured: dict[str, spaces.Space] = {
             "observation": spaces.Box(low, high, (OBS_FIELDS,), np.int64),
             "action_mask": spaces.Box(0, 1, (NUM_ACTIONS,), np.int8),
         }
         if text:  # a mask over Discrete moves means nothing to text actions (PettingZoo's tests sample with it)
-            structured = {"observation": structured["observation"], "text": text_space()}
+            structured = {"observation": structured["observation"], "text": self._text_space}
         self._obs_space = spaces.Dict(structured)
         self._messages = ["", ""]
         self._action_space: spaces.Space = text_space(MAX_ACTION_LENGTH) if text else spaces.Discrete(NUM_ACTIONS)
@@ -219,7 +220,7 @@ class NegotiationEnv(ParallelEnv):
             vector = [*game.counts, *game.values[index], *offer, int(mine), int(game.turn == index), game.steps]
             out[agent] = {"observation": np.array(vector, dtype=np.int64)}
             if self.text:
-                out[agent]["text"] = fit_text(self.describe(agent), self._obs_space["text"])
+                out[agent]["text"] = fit_text(self.describe(agent), self._text_space)
             else:
                 out[agent]["action_mask"] = np.array(legal_mask(game, index), dtype=np.int8)
         return out
