@@ -95,6 +95,10 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/TextShop-v0", "agentenvs.text.shop_env:TextShopEnv",
              "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
              family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
+    EnvEntry("agentenvs/TextShop-Discrete-v0", "agentenvs.text.shop_discrete:text_shop_discrete",
+             "TextShop for classic RL: actions index the page's commands (3 searches built from the instruction), "
+             "hashed bag-of-words obs", family="text", extra="text",
+             oracle="agentenvs.text.shop_discrete:TextShopDiscreteOracle"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

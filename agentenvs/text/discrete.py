@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -77,10 +78,13 @@ class DiscreteTextEnv(gym.Env):
         max_commands: the action count ``K``.
         obs_buckets: buckets of the observation-plus-instruction bag of words.
         command_buckets: buckets of each command slot's bag of words.
+        expand_commands: ``(admissible commands, instruction) -> commands``, for text envs whose list
+            holds placeholders (TextShop's ``search[<query>]``); the result is what indices name.
     """
 
     def __init__(self, text_env: gym.Env, max_commands: int = MAX_COMMANDS, obs_buckets: int = OBS_BUCKETS,
-                 command_buckets: int = COMMAND_BUCKETS):
+                 command_buckets: int = COMMAND_BUCKETS,
+                 expand_commands: Callable[[list[str], str], list[str]] | None = None):
         if not isinstance(text_env, gym.Env):
             raise ConfigError(f"text_env must be a gymnasium.Env, got {type(text_env).__name__}")
         self.text_env = text_env
@@ -96,6 +100,7 @@ class DiscreteTextEnv(gym.Env):
         self.reward_state_space = base.reward_state_space
         self.reward_state_doc = base.reward_state_doc
         self.commands: list[str] = []
+        self.expand_commands = expand_commands
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
@@ -113,8 +118,11 @@ class DiscreteTextEnv(gym.Env):
         return self._observe(text, info), float(reward), terminated, truncated, info
 
     def _observe(self, text: str, info: dict[str, Any]) -> np.ndarray:
-        self.commands = list(info["admissible_commands"][: self.max_commands])
         goal = self.instruction()
+        commands = list(info["admissible_commands"])
+        if self.expand_commands is not None:
+            commands = self.expand_commands(commands, goal)
+        self.commands = commands[: self.max_commands]
         goal_words = set(words(goal))
         slot = self.command_buckets + 1
         obs = np.zeros(self.size, dtype=np.float32)
