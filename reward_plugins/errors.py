@@ -52,3 +52,7 @@ class ShaperStateError(RewardPluginError, ValueError):
 
 class ShaperContractError(RewardPluginError, AssertionError):
     """:func:`reward_plugins.testing.check_shaper` found a shaper breaking the shaper contract."""
+
+
+class RewardCodeError(RewardPluginError, ValueError):
+    """A reward program (or a request for one) is unusable: no code in a reply, bad generation arguments."""
