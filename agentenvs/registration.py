@@ -29,6 +29,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "llm": ("openai",),
     "ray": ("ray",),
     "text": ("bm25s", "rapidfuzz"),
+    "agents": ("trl", "verifiers"),  # the trainer adapters of agentenvs.agents.adapters
 }
 
 

@@ -67,6 +67,12 @@ def observation_content(obs: Any) -> str | list[dict[str, Any]]:
     return str(obs)
 
 
+def observation_text(obs: Any) -> str:
+    """An observation as plain text (image parts become ``[image]``), for text-only channels such as tool results."""
+    content = observation_content(obs)
+    return content if isinstance(content, str) else "\n".join(p.get("text", "[image]") for p in content)
+
+
 def observation_digest(obs: Any) -> int:
     """A signed 64-bit BLAKE2b digest of an observation (text or arrays), the same in every process."""
     hasher = hashlib.blake2b(digest_size=8)
@@ -124,11 +130,7 @@ class ChatHistory:
     # -- recording ----------------------------------------------------------------------------
     def start(self, obs: Any, info: Mapping[str, Any]) -> None:
         """Begin an episode at observation ``obs``."""
-        system = self.env.system_prompt()
-        instruction = getattr(self.env.unwrapped, "instruction", None)
-        if callable(instruction):
-            system += f"\n\nYour goal: {instruction()}"
-        self._system = system
+        self._system = self.env.episode_prompt()
         self.turns = [Turn(obs, info=dict(info))]
 
     def record(self, completion: Any, obs: Any, reward: float, info: Mapping[str, Any]) -> None:

@@ -155,6 +155,11 @@ class LLMEnv(gym.Wrapper):
                if isinstance(self.action_format, str) and self.action_format != "custom" else "")
         return "\n\n".join(part for part in (profile.rules, profile.actions, how) if part)
 
+    def episode_prompt(self) -> str:
+        """:meth:`system_prompt` plus the current episode's goal, when the env states one (``instruction()``)."""
+        goal = getattr(self.env.unwrapped, "instruction", None)
+        return self.system_prompt() + (f"\n\nYour goal: {goal()}" if callable(goal) else "")
+
     def tool_schemas(self) -> list[dict[str, Any]]:
         """The OpenAI ``tools`` list of the env's tools (:mod:`.tools`)."""
         return self.toolset.schemas()

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ...errors import ConfigError
-from ..chat import observation_content
+from ..chat import observation_text
 from ..llm_env import LLMEnv, make
 from ..tasks import ROW_KEYS, TaskRow, check_row, llm_entry, tasks
 from ..tools import Toolset
@@ -54,9 +54,7 @@ class AgentenvsTRLEnv:
         task: TaskRow = check_row(fields, self.env_id)
         obs, info = self.env.reset(options=dict(task))
         self.total_reward, self.done, self.last_info = 0.0, False, info
-        goal = getattr(self.env.unwrapped, "instruction", None)
-        head = self.env.system_prompt() + (f"\n\nYour goal: {goal()}" if callable(goal) else "")
-        return f"{head}\n\n{_text(obs)}"
+        return f"{self.env.episode_prompt()}\n\n{observation_text(obs)}"
 
     def get_reward(self) -> float:
         """The episode's return so far: env rewards plus format penalties."""
@@ -70,15 +68,10 @@ class AgentenvsTRLEnv:
         obs, reward, terminated, truncated, info = self.env.step(message)
         self.total_reward += reward
         self.done, self.last_info = terminated or truncated, info
-        text = _text(obs)
+        text = observation_text(obs)
         if self.done:
             text += f"\n\n{OVER} Score: {info['score']:.2f}."
         return text
-
-
-def _text(obs: Any) -> str:
-    content = observation_content(obs)
-    return content if isinstance(content, str) else "\n".join(p.get("text", "[image]") for p in content)
 
 
 def _tool_method(name: str, method: Callable[..., str]) -> Callable[..., str]:
