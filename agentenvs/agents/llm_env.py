@@ -67,7 +67,8 @@ class LLMEnv(gym.Wrapper):
     ``parsed_action`` (the action(s) read, ``None`` when the format refused the completion),
     ``action_error`` (why invalid, else ``None``), ``success`` (the raw env's ``is_success``),
     ``reward_components`` (``{"env": ..., "format": ...}``, summing to the reward), ``turn``,
-    ``invalid_actions`` and, when the raw env has ``state_key()``, ``state_key`` (GiGPO's anchor).
+    ``invalid_actions`` and, when the raw env has ``state_key()`` and ``state_keys`` is on, ``state_key``
+    (GiGPO's anchor; ``state_keys=False`` saves its cost in loops that do not read it).
     The raw env's own ``reward_components`` move to ``env_reward_components``. The last step of
     an episode adds ``score`` in [0, 1] (the env's score, else its progress, else success).
     Reset info has ``task`` (the row played, or ``None``).
@@ -88,7 +89,8 @@ class LLMEnv(gym.Wrapper):
     def __init__(self, env_id: str, *, action_format: str | Parser = "answer_tag",
                  format_options: Mapping[str, Any] | None = None, invalid_action: str = "feedback",
                  format_penalty: float = -0.1, max_invalid: int | None = None, max_turns: int | None = None,
-                 step_timeout: float | None = None, split: str = "train", config: Mapping[str, Any] | None = None):
+                 step_timeout: float | None = None, split: str = "train", config: Mapping[str, Any] | None = None,
+                 state_keys: bool = True):
         entry = llm_entry(env_id)
         if invalid_action not in INVALID_ACTION_POLICIES:
             raise ConfigError(f"invalid_action must be one of {INVALID_ACTION_POLICIES}, got {invalid_action!r}")
@@ -112,6 +114,7 @@ class LLMEnv(gym.Wrapper):
         timeout = _number("step_timeout", step_timeout, 0, allow_none=True)
         self._caller = TimedCaller(timeout) if timeout else None
         self._built: tuple[str, str] | None = None
+        self.state_keys = bool(state_keys)
         super().__init__(self._build(split, dict(config or {})))
         self.action_space = text_space(COMPLETION_MAX_LENGTH)
         self._broken = False
@@ -130,7 +133,7 @@ class LLMEnv(gym.Wrapper):
                                                 charset=charset)
         else:
             self.observation_space = raw
-        self._has_key = callable(getattr(self.env.unwrapped, "state_key", None))
+        self._has_key = self.state_keys and callable(getattr(self.env.unwrapped, "state_key", None))
 
     # -- building -------------------------------------------------------------------------
     def _build(self, split: str, config: dict[str, Any]) -> gym.Env:
@@ -208,7 +211,10 @@ class LLMEnv(gym.Wrapper):
         env_reward, terminated, truncated, reason, env_error = 0.0, False, False, None, None
         for text in actions if valid else ():
             try:
-                obs, reward, terminated, truncated, info = self._raw_step(text)
+                if self._caller is None:
+                    obs, reward, terminated, truncated, info = self.env.step(text)
+                else:
+                    obs, reward, terminated, truncated, info = self._caller(self.env.step, text)
             except StepTimeout as err:
                 truncated, reason, env_error, self._broken = True, "step_timeout", str(err), True
                 break
@@ -255,10 +261,6 @@ class LLMEnv(gym.Wrapper):
         return obs, env_reward + penalty, bool(terminated), bool(truncated), out
 
     # -- helpers ------------------------------------------------------------------------------
-    def _raw_step(self, action: str) -> tuple[Any, float, bool, bool, dict[str, Any]]:
-        step = self._caller(self.env.step, action) if self._caller is not None else self.env.step(action)
-        return cast(tuple[Any, float, bool, bool, dict[str, Any]], step)
-
     @staticmethod
     def _refused(action: str, info: Mapping[str, Any]) -> str:
         commands = info.get("admissible_commands")

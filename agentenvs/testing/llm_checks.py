@@ -82,12 +82,16 @@ def _rows(env_id: str, split: str, n: int) -> list[dict[str, Any]]:
     return [dict(row) for row in tasks(env_id, split, n)]
 
 
-def check_llm_completions(env_id: str) -> None:
-    """Every completion of :data:`COMPLETIONS`, under each invalid-action policy, gives a well-formed step."""
+def check_llm_completions(env_id: str, **make_options: Any) -> None:
+    """Every completion of :data:`COMPLETIONS`, under each invalid-action policy, gives a well-formed step.
+
+    ``make_options`` (``action_format``, ``format_options``, ...) check a configuration of your own.
+    """
     from ..agents import INVALID_ACTION_POLICIES, LLM_INFO_KEYS, make
 
     for policy in INVALID_ACTION_POLICIES:
-        env = make(env_id, invalid_action=policy, max_invalid=len(COMPLETIONS) + 1)
+        options = {"max_invalid": len(COMPLETIONS) + 1, **make_options, "invalid_action": policy}
+        env = make(env_id, **options)
         try:
             env.reset(seed=0)
             for completion in COMPLETIONS:

@@ -151,3 +151,21 @@ def test_the_system_prompt_has_rules_actions_and_format():
     prompt = make("agentenvs/TextQuest-v0", format_options={"require_think": True}).system_prompt()
     assert "text adventure" in prompt and "unlock X with Y" in prompt
     assert "<think></think>" in prompt and "<answer>look</answer>" in prompt
+
+
+def test_the_completion_check_catches_a_parser_that_breaks_the_contract():
+    from agentenvs.agents import ParseResult
+    from agentenvs.testing import ConformanceError, check_llm_completions
+
+    def forgetful(completion):  # valid, but an empty reason-less result for anything not a str
+        return ParseResult(("up",), True) if isinstance(completion, str) else ParseResult((), False, None)
+
+    check_llm_completions(SOKOBAN, action_format="plain")
+    with pytest.raises(ConformanceError, match="was invalid without an action_error"):
+        check_llm_completions(SOKOBAN, action_format=forgetful)
+
+
+def test_state_keys_can_be_turned_off():
+    assert "state_key" in _env().step("<answer>left</answer>")[4]
+    assert "state_key" not in _env(state_keys=False).step("<answer>left</answer>")[4]
+    assert "state_key" not in make("agentenvs/TextQuest-v0").reset(seed=0)[1]  # the quest has no state_key()
