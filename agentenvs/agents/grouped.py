@@ -95,8 +95,9 @@ class GroupedVectorEnv(VectorEnv):
     """``num_groups`` groups of ``group_size`` copies of a registered env, for group-relative RL.
 
     Env ``i`` belongs to group ``i // group_size``. ``reset(tasks)`` takes one task row per group
-    and resets every env of group ``g`` with ``reset(seed=tasks[g]["seed"], options=dict(tasks[g]))``,
-    so a group's envs start from the same episode (sampling the policy is what makes them differ).
+    and resets every env of group ``g`` with ``reset(seed=tasks[g]["seed"], options=dict(tasks[g]))``
+    (a task that is only ``{"seed": s}`` resets with ``seed=s`` and no options, which every env
+    takes), so a group's envs start from the same episode (sampling the policy makes them differ).
 
     Steps: ``actions`` holds one action per env (an inactive env's is ignored). An env that has
     finished stays finished: its row repeats its last observation and final ``terminated`` /
@@ -278,9 +279,9 @@ class GroupedVectorEnv(VectorEnv):
         infos.update(group_id=self.group_id.copy(), active_mask=np.ones(self.num_envs, dtype=bool))
         return self._batch_obs(), infos
 
-    def _reset_args(self, i: int) -> tuple[int, dict[str, Any]]:
+    def _reset_args(self, i: int) -> tuple[int, dict[str, Any] | None]:
         task = self._tasks[self.group_id[i]]
-        return int(task["seed"]), dict(task)
+        return int(task["seed"]), (dict(task) if set(task) - {"seed"} else None)
 
     def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
         """Step every running env (and, with ``autoreset``, reset those that finished last step)."""
