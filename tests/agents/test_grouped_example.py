@@ -23,3 +23,13 @@ def test_grpo_example_prints_group_relative_advantages_of_its_returns():
         expected = (returns - returns.mean()) / (returns.std() + 1e-6)
         np.testing.assert_allclose(row["advantages"], expected, atol=2e-3)
         assert returns.min() > 0  # 8 turns of text-novelty bonus (weight 0.05) on top of the raw reward
+
+
+def test_readme_grouped_section_runs_as_written(capsys):
+    text = (ROOT / "README.md").read_text()
+    section = text.split("\n## Grouped envs for GRPO\n", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```python\n", 1)[1].split("```", 1)[0]
+    exec(compile(block, "README.md grouped envs", "exec"), {"__name__": "__readme__"})
+    out = capsys.readouterr().out
+    assert "[0 0 0 0 1 1 1 1] [ True  True  True  True  True  True  True  True]" in out
+    assert "'episodes': array([0, 0])" in out  # one turn ends no episode
