@@ -173,7 +173,11 @@ class GroupedVectorEnv(VectorEnv):
         self.group_id = np.repeat(np.arange(num_groups), group_size)
         self._workers: list[Worker | None] = [None] * self.num_envs
         self._finalizer = weakref.finalize(self, _kill_all, self._workers)
-        described = self._spawn(range(self.num_envs))
+        try:
+            described = self._spawn(range(self.num_envs))
+        except BaseException:
+            self._finalizer()  # stop the workers that did start
+            raise
         self.single_observation_space = described["observation_space"]
         self.single_action_space = described["action_space"]
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)

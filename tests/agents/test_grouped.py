@@ -4,6 +4,7 @@ Real envs in real workers (threads, forked processes); the failing env below cra
 hangs for real, and the tests kill real worker processes by their PID.
 """
 import math
+import multiprocessing
 import os
 import signal
 import string
@@ -238,6 +239,7 @@ def test_bad_input_gets_specific_errors(closing):
         GroupedVectorEnv(SOKOBAN, 1, 0)
     with pytest.raises(EnvWorkerError, match="failed to start.*NameNotFound|failed to start.*doesn't exist"):
         GroupedVectorEnv("agentenvs/NoSuchEnv-v0", 1, 2, backend="process")
+    assert not multiprocessing.active_children()  # the workers that started were stopped
     env = closing(GroupedVectorEnv(SOKOBAN, 2, 2))
     with pytest.raises(EnvWorkerError, match="reset"):
         env.step(["up"] * 4)
