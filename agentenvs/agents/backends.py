@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
 
 from ..errors import ConfigError, missing_extra
 
@@ -29,6 +29,12 @@ BACKENDS = ("sync", "thread", "process", "ray")
 
 #: Env methods a grouped env forwards as batched calls when the env has them (shaper inputs).
 ENV_METHODS = ("reward_state", "state_key", "instruction")
+
+#: What builds each env unless a grouped env is told otherwise.
+DEFAULT_MAKER = "gymnasium:make"
+
+#: ``(env_id, env_kwargs, maker)``: what a worker's :class:`EnvHost` is built from.
+HostArgs = tuple[str, dict[str, Any], str]
 
 #: ``(True, value)`` for a call that returned, ``(False, why)`` for one that raised, hung or lost its worker.
 Outcome = tuple[bool, Any]
@@ -42,13 +48,18 @@ def _failure(exc: BaseException) -> Outcome:
 
 
 class EnvHost:
-    """One env and the calls a grouped env makes on it, wherever its worker runs."""
+    """One env and the calls a grouped env makes on it, wherever its worker runs.
 
-    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
+    The env is ``maker(env_id, **env_kwargs)``, ``maker`` a ``"module:callable"`` string (so it
+    travels to any process): ``gym.make`` by default.
+    """
+
+    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any], maker: str = DEFAULT_MAKER) -> None:
         from .. import registration  # registers the agentenvs ids in this process (a spawned worker or actor)
 
         registration.register_all()
-        self.env = gym.make(env_id, **dict(env_kwargs))
+        make: Any = load_env_creator(maker)
+        self.env = make(env_id, **dict(env_kwargs))
 
     def run(self, method: str, args: tuple[Any, ...]) -> Outcome:
         """Call ``method(*args)``, returning its outcome instead of raising."""
@@ -105,10 +116,10 @@ def _timed_out(timeout: float) -> Outcome:
 class SyncWorker:
     """The env in this process; a call runs when submitted."""
 
-    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
+    def __init__(self, host_args: HostArgs) -> None:
         self._host: EnvHost | None = None
         try:
-            self._host = EnvHost(env_id, env_kwargs)
+            self._host = EnvHost(*host_args)
             self._outcome: Outcome = (True, None)
         except Exception as exc:
             self._outcome = _failure(exc)
@@ -128,7 +139,7 @@ class SyncWorker:
             self._host = None
 
 
-def _serve(host_args: tuple[str, Mapping[str, Any]], receive: Any, send: Any) -> None:
+def _serve(host_args: HostArgs, receive: Any, send: Any) -> None:
     """A worker's loop: build the host, then answer calls until ``close`` or the driver goes away."""
     try:
         host = EnvHost(*host_args)
@@ -150,11 +161,11 @@ def _serve(host_args: tuple[str, Mapping[str, Any]], receive: Any, send: Any) ->
 class ThreadWorker:
     """The env on its own daemon thread; a hung env's thread is left behind, never joined."""
 
-    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
+    def __init__(self, host_args: HostArgs) -> None:
         self._inbox: queue.Queue[tuple[str, tuple[Any, ...]]] = queue.Queue()
         self._outbox: queue.Queue[Outcome] = queue.Queue()
-        self._thread = threading.Thread(target=_serve, args=((env_id, env_kwargs), self._inbox.get, self._outbox.put),
-                                        daemon=True, name=f"agentenvs-{env_id}")
+        self._thread = threading.Thread(target=_serve, args=(host_args, self._inbox.get, self._outbox.put),
+                                        daemon=True, name=f"agentenvs-{host_args[0]}")
         self._thread.start()
 
     def submit(self, method: str, *args: Any) -> None:
@@ -170,9 +181,9 @@ class ThreadWorker:
         self._inbox.put(("close", ()))
 
 
-def _process_main(conn: Connection, env_id: str, env_kwargs: Mapping[str, Any]) -> None:
+def _process_main(conn: Connection, host_args: HostArgs) -> None:
     try:
-        _serve((env_id, env_kwargs), conn.recv, conn.send)
+        _serve(host_args, conn.recv, conn.send)
     except OSError:  # the driver closed the pipe while this worker answered: nothing is left to answer
         pass
     conn.close()
@@ -181,11 +192,11 @@ def _process_main(conn: Connection, env_id: str, env_kwargs: Mapping[str, Any]) 
 class ProcessWorker:
     """The env in its own process, spoken to over a pipe; a worker that hangs or dies is killed."""
 
-    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any], context: str | None = None) -> None:
+    def __init__(self, host_args: HostArgs, context: str | None = None) -> None:
         ctx: Any = multiprocessing.get_context(context)
         self._conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_process_main, args=(child, env_id, dict(env_kwargs)), daemon=True,
-                                   name=f"agentenvs-{env_id}")
+        self.process = ctx.Process(target=_process_main, args=(child, host_args), daemon=True,
+                                   name=f"agentenvs-{host_args[0]}")
         self.process.start()
         child.close()
         self._lost: Outcome | None = None
@@ -220,10 +231,10 @@ class ProcessWorker:
 class RayWorker:
     """The env in a Ray actor, placed by Ray (``ray_options`` go to ``.options()``)."""
 
-    def __init__(self, env_id: str, env_kwargs: Mapping[str, Any], ray_options: Mapping[str, Any]) -> None:
+    def __init__(self, host_args: HostArgs, ray_options: Mapping[str, Any]) -> None:
         ray = _ray()
         actor_class = ray.remote(EnvHost)
-        self._actor = actor_class.options(**{"num_cpus": 0, **ray_options}).remote(env_id, dict(env_kwargs))
+        self._actor = actor_class.options(**{"num_cpus": 0, **ray_options}).remote(*host_args)
         self._ref: Any = self._actor.__ray_ready__.remote()
 
     def submit(self, method: str, *args: Any) -> None:
@@ -254,18 +265,18 @@ def _ray() -> Any:
     return ray
 
 
-def start_worker(backend: str, env_id: str, env_kwargs: Mapping[str, Any], *, context: str | None = None,
+def start_worker(backend: str, host_args: HostArgs, *, context: str | None = None,
                  ray_options: Mapping[str, Any] | None = None) -> Worker:
-    """A new worker of ``backend`` building ``gym.make(env_id, **env_kwargs)``.
+    """A new worker of ``backend`` building its env from ``host_args`` (see :class:`EnvHost`).
 
     Its first :meth:`Worker.result` says whether the env was built.
     """
     if backend == "sync":
-        return SyncWorker(env_id, env_kwargs)
+        return SyncWorker(host_args)
     if backend == "thread":
-        return ThreadWorker(env_id, env_kwargs)
+        return ThreadWorker(host_args)
     if backend == "process":
-        return ProcessWorker(env_id, env_kwargs, context)
+        return ProcessWorker(host_args, context)
     if backend == "ray":
-        return RayWorker(env_id, env_kwargs, ray_options or {})
+        return RayWorker(host_args, ray_options or {})
     raise ConfigError(f"backend must be one of {BACKENDS}, got {backend!r}")

@@ -20,7 +20,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array
 
 from ..errors import ConfigError, EnvWorkerError
-from .backends import BACKENDS, Outcome, Worker, start_worker
+from .backends import BACKENDS, DEFAULT_MAKER, Outcome, Worker, start_worker
 
 #: A task: a mapping with at least an int ``"seed"`` (agentenvs task rows also carry ``env_id``,
 #: ``split``, ``task_id`` and ``config``).
@@ -136,7 +136,9 @@ class GroupedVectorEnv(VectorEnv):
         context: ``multiprocessing`` start method of the ``"process"`` backend (platform default if None).
         ray_options: Options for each env's Ray actor (default ``{"num_cpus": 0}``); Ray is started
             locally when no cluster is connected.
-        **env_kwargs: Passed to ``gym.make`` in every worker.
+        maker: ``"module:callable"`` that each worker calls as ``maker(env_id, **env_kwargs)`` to
+            build its env: ``gym.make`` by default, or e.g. a factory of text-agent wrappers.
+        **env_kwargs: Passed to ``maker`` in every worker.
     """
 
     def __init__(
@@ -151,6 +153,7 @@ class GroupedVectorEnv(VectorEnv):
         autoreset: bool = False,
         context: str | None = None,
         ray_options: Mapping[str, Any] | None = None,
+        maker: str = DEFAULT_MAKER,
         **env_kwargs: Any,
     ) -> None:
         for name, value in (("num_groups", num_groups), ("group_size", group_size)):
@@ -166,7 +169,7 @@ class GroupedVectorEnv(VectorEnv):
         self.num_envs = num_groups * group_size
         self.step_timeout, self.reset_timeout = float(step_timeout), float(reset_timeout)
         self.autoreset = bool(autoreset)
-        self._start = functools.partial(start_worker, backend, env_id, env_kwargs, context=context,
+        self._start = functools.partial(start_worker, backend, (env_id, dict(env_kwargs), maker), context=context,
                                         ray_options=ray_options)
         self.metadata: dict[str, Any] = {"autoreset_mode": AutoresetMode.NEXT_STEP, "render_modes": []}
         self.render_mode = None

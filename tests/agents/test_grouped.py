@@ -253,3 +253,15 @@ def test_bad_input_gets_specific_errors(closing):
     with pytest.raises(ConfigError, match="needs 4 actions"):
         env.step(["up"])
     assert env.step(["up"] * 4)[4]["active_mask"].all()  # the refused calls left the env usable
+
+
+def make_prefixed(env_id, prefix):
+    """A maker: the registered env, its observations prefixed (a stand-in for a text-agent wrapper)."""
+    return gym.wrappers.TransformObservation(gym.make(env_id), lambda obs: prefix + obs, ScriptedEnv.observation_space)
+
+
+def test_a_maker_builds_each_worker_env(closing):
+    env = closing(GroupedVectorEnv(SCRIPTED, 1, 2, backend="process", maker=f"{__name__}:make_prefixed", prefix="> "))
+    obs, _ = env.reset(seed=0)
+    assert obs[0].startswith("> start ") and obs[0] == obs[1]
+    assert env.step(["go", "win"])[0][1].startswith("> win ")
