@@ -46,6 +46,10 @@ class MissingDependencyError(AgentEnvsError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
 
 
+class EnvWorkerError(AgentEnvsError, RuntimeError):
+    """An env of a grouped vector env failed to start or reset (its worker is replaced at the next reset)."""
+
+
 def missing_extra(package: str, extra: str) -> MissingDependencyError:
     """Build the error for an optional import that failed."""
     return MissingDependencyError(

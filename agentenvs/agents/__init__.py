@@ -15,12 +15,14 @@ See docs/agents.md.
 from __future__ import annotations
 
 from .chat import ChatHistory
+from .grouped import GroupedVectorEnv
 from .llm_env import INVALID_ACTION_POLICIES, LLM_INFO_KEYS, LLMEnv, make
 from .parsers import FORMATS, ParseResult, ToolCall, get_parser
 from .tasks import SPLITS, TaskRow, tasks
 from .tools import ToolCallError, Toolset, function_schema
 
 __all__ = [
+    "GroupedVectorEnv",
     "ChatHistory",
     "FORMATS",
     "INVALID_ACTION_POLICIES",
