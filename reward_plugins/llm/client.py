@@ -129,6 +129,14 @@ class ChatClient:
         self._api: Any = None
         self._pool: ThreadPoolExecutor | None = None
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Copies and pickles carry the settings and counters, not connections or threads."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_lock", "_api", "_pool")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock, self._api, self._pool = threading.Lock(), None, None
+
     def __repr__(self) -> str:
         return f"ChatClient(model={self._model!r}, base_url={self.base_url!r}, cache={self.cache_mode!r})"
 
