@@ -35,6 +35,7 @@ ARGS = {
     "potential": {"potential": "count"},
     "gated": {"shaper": "count", "threshold": 0.0},
     "vlm_judge": {"task": "win", "timeout": None, "client": _LLM},
+    "oni": {"task": "win", "timeout": None, "client": _LLM, "min_examples": 2, "buckets": 64},
 }
 
 #: Every registered shaper but the ones test modules register for themselves.
