@@ -13,6 +13,8 @@ of the request body, used once the queue is empty. Each entry is:
 - an int: that HTTP status with an OpenAI-style error body (429 comes with ``Retry-After: 0``);
 - a :class:`Reply` for full control (status, ``delay`` seconds before answering, headers).
 
+A ``respond`` that raises, or an entry of another type, is answered with HTTP 500 naming the problem.
+
 Requests are recorded in :attr:`ChatServer.requests` (the JSON bodies of chat requests).
 
 In pytest::
@@ -213,7 +215,11 @@ class _Handler(BaseHTTPRequestHandler):
         if body.get("model") not in self.chat.models:
             self._error(404, f"The model `{body.get('model')}` does not exist or you do not have access to it.")
             return
-        reply = self.chat._next(body)
+        try:
+            reply = self.chat._next(body)
+        except Exception as e:  # noqa: BLE001 (a broken script or respond: tell the client, keep serving)
+            self._error(500, f"ChatServer: the scripted reply failed: {e!r}")
+            return
         if reply.delay and self.chat._closed.wait(reply.delay):
             return  # closed while delaying: drop the connection unanswered
         if reply.status != 200:
