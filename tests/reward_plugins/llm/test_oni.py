@@ -1,5 +1,6 @@
 """oni through the real client against the scripted chat server: labels, the distilled classifier, a real
 env loop that never waits for the server, captions from env.caption()."""
+import copy
 import threading
 
 import gymnasium as gym
@@ -141,3 +142,13 @@ def test_bad_settings_are_refused(chat_server):
         oni(chat_server, input="frames")
     with pytest.raises(ShaperConfigError, match="positive ints"):
         oni(chat_server, buckets=0)
+
+
+def test_copies_carry_labels_but_not_threads_and_ask_through_themselves(chat_server):
+    chat_server.respond = key_judge
+    shaper = oni(chat_server, timeout=None)
+    shaper(texts("a key"))
+    twin = copy.deepcopy(shaper)
+    assert twin.labeler is not shaper.labeler and twin.labeler.labels == shaper.labeler.labels
+    assert twin.labeler.prompt.__self__ is twin  # the copy's prompts are its own
+    assert twin(texts("a key", "a wall")).tolist() == [1.0, 0.0] and len(chat_server.requests) == 2
