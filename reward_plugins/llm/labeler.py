@@ -10,7 +10,8 @@ uses the labels present, so a slow or absent server costs rewards, never env ste
 - A failed request (timeout, 5xx/429 after the client's retries, refused connection, cache miss
   in offline replay) leaves the key unlabelled, so it is asked again when it comes back, and
   counts in ``errors`` (:attr:`AsyncLabeler.last_error` says why). Configuration errors (a bad
-  key, an unknown model, a rejected request) would fail every request alike: the next call to
+  key, an unknown model, a rejected request, and an unreachable server before any label ever
+  arrived: most likely a wrong URL) would fail every request alike: the next call to
   :meth:`request` or :meth:`wait` raises them in the caller's thread.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from ..errors import LLMAuthError, LLMConfigError, LLMModelError, LLMRequestError
+from ..errors import LLMAuthError, LLMConfigError, LLMModelError, LLMRequestError, LLMUnreachableError
 from .client import ChatClient, Message
 
 #: Errors that every later request would repeat: raised in the caller's thread, not counted.
@@ -147,7 +148,7 @@ class AsyncLabeler:
             self._pending.pop(key, None)
             if future.cancelled():
                 pass
-            elif isinstance(error, FATAL):
+            elif isinstance(error, FATAL) or (isinstance(error, LLMUnreachableError) and not self.counts["labelled"]):
                 self._fatal = self._fatal or error
             elif error is not None:
                 self.counts["errors"] += 1

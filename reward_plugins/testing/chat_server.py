@@ -33,6 +33,7 @@ In pytest::
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -101,6 +102,7 @@ class ChatServer:
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._connections: set[socket.socket] = set()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -127,11 +129,18 @@ class ChatServer:
         return self
 
     def close(self) -> None:
-        """Stop listening and wake delayed replies (their clients see the connection close)."""
+        """Stop listening, drop open (keep-alive) connections and wake delayed replies: clients see it gone."""
         self._closed.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
+        with self._lock:
+            connections, self._connections = list(self._connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the client closed it first
         if self._thread is not None:
             self._thread.join()
 
@@ -165,6 +174,16 @@ class ChatServer:
 class _Handler(BaseHTTPRequestHandler):
     chat: ChatServer
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        with self.chat._lock:
+            self.chat._connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.chat._lock:
+            self.chat._connections.discard(self.connection)
+        super().finish()
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class's name)
         """Quiet: tests read :attr:`ChatServer.requests` instead."""

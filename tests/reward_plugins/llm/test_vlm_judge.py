@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from reward_plugins import TransitionBatch, make_shaper
-from reward_plugins.errors import LLMModelError, ShaperConfigError
+from reward_plugins.errors import LLMModelError, LLMUnreachableError, ShaperConfigError
 from reward_plugins.llm.images import png_data_url
 from reward_plugins.testing.chat_server import ChatServer
 
@@ -147,3 +147,38 @@ def test_bad_settings_are_refused(tmp_path, bad, match):
 
 def test_png_data_urls_are_what_the_server_decodes():
     assert png_data_url(RED).startswith("data:image/png;base64,")
+
+
+def test_a_server_never_reached_stops_the_run_but_a_later_outage_only_counts(tmp_path):
+    with ChatServer(respond=colour_judge) as server:
+        url = server.url
+        shaper = judge(server, tmp_path, client={"max_retries": 0, "cache": "off"})
+        assert shaper(frames_batch(RED)).tolist() == pytest.approx([0.7])
+    assert shaper(frames_batch(BLUE)).tolist() == [0.0]  # the server went away after labelling: counted
+    assert shaper.labeler.counts["errors"] == 1 and "unreachable" in shaper.labeler.last_error
+    never = make_shaper("vlm_judge", task="t", timeout=None, device="cpu",
+                        client={"model": "m", "base_url": url, "cache": "off", "max_retries": 0})
+    with pytest.raises(LLMUnreachableError, match="is unreachable"):
+        never(frames_batch(RED))
+
+
+def test_sokoban_frames_reach_the_judge_through_the_vector_wrapper(tmp_path):
+    agentenvs = pytest.importorskip("agentenvs")  # noqa: F841 (registers the envs)
+    import gymnasium as gym
+
+    from reward_plugins.wrappers import ShapedVectorEnv
+
+    seen = []
+
+    def respond(body):
+        seen.append(image_of(body))
+        return "<score>5</score>"
+
+    with ChatServer(respond=respond) as server:
+        venv = gym.make_vec("agentenvs/Sokoban-Visual-v0", num_envs=2, vectorization_mode="sync")
+        shaped = ShapedVectorEnv(venv, judge(server, tmp_path, client={"cache": "off"}))
+        obs, _ = shaped.reset(seed=0)
+        next_obs, rewards, *_ = shaped.step(np.zeros(2, np.int64))
+        assert rewards.tolist() == pytest.approx([0.5, 0.5])
+        assert any(np.array_equal(frame, next_obs[0]) for frame in seen)  # the frame judged is the observation
+        shaped.close()
