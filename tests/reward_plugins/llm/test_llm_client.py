@@ -225,3 +225,13 @@ def test_bad_settings_are_refused():
         ChatClient(model="m", cache="sometimes")
     with pytest.raises(LLMConfigError, match="timeout > 0"):
         ChatClient(model="m", timeout=0)
+
+
+def test_retry_after_is_honoured_up_to_max_backoff(chat_server, tmp_path):
+    chat_server.script += [Reply(status=429, headers={"Retry-After": "0.5"}), "ok",
+                           Reply(status=503, headers={"Retry-After": "600"}), "capped"]
+    client = client_for(chat_server, tmp_path, cache="off", backoff=0.0, max_backoff=1.0)
+    start = time.perf_counter()
+    assert client.complete(HI) == ["ok"]
+    assert time.perf_counter() - start >= 0.5  # the server's wait, not backoff=0
+    assert client.complete(HI, seed=1) == ["capped"]  # 600 s asked, max_backoff=1 s waited
