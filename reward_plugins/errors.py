@@ -56,3 +56,37 @@ class ShaperContractError(RewardPluginError, AssertionError):
 
 class RewardCodeError(RewardPluginError, ValueError):
     """A reward program (or a request for one) is unusable: no code in a reply, bad generation arguments."""
+class LLMError(RewardPluginError):
+    """A chat-completions server could not give a reply; the message says which server and why."""
+
+
+class LLMConfigError(LLMError, ValueError):
+    """The LLM client was configured with invalid values (no model, a bad cache mode, bad sampling values)."""
+
+
+class LLMUnreachableError(LLMError, ConnectionError):
+    """Nothing answered at the server's URL (refused, DNS failure, reset) after every retry."""
+
+
+class LLMTimeoutError(LLMError, TimeoutError):
+    """The server did not answer within the client's timeout, on every try."""
+
+
+class LLMAuthError(LLMError, PermissionError):
+    """The server refused the API key (HTTP 401/403)."""
+
+
+class LLMModelError(LLMError, LookupError):
+    """The server does not serve the model asked for (HTTP 404)."""
+
+
+class LLMServerError(LLMError):
+    """The server kept failing (HTTP 429 or 5xx on every retry) or sent a reply that is not a chat completion."""
+
+
+class LLMRequestError(LLMError, ValueError):
+    """The server rejected the request itself (HTTP 400/422: a bad message, a parameter it does not take)."""
+
+
+class LLMCacheMissError(LLMError, LookupError):
+    """``cache="only"`` (offline replay) and the response cache has no reply for this request."""

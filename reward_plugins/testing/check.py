@@ -62,7 +62,7 @@ def random_batch(
     """A seeded batch of ``n`` random transitions with every input of :data:`INPUTS`.
 
     ``reward_state`` holds ``pos`` (int64 ``[n, 2]``) and ``progress`` (float32 ``[n]``);
-    ``frames`` are 16x16 RGB; ``text`` and ``instruction`` are short random phrases.
+    ``frames`` are 16x16 RGB; ``text``, ``instruction`` and ``caption`` are short random phrases.
     """
     rng = np.random.default_rng(seed)
     done = rng.random(n) < 0.3
@@ -85,6 +85,7 @@ def random_batch(
         text=list(next_obs) if isinstance(next_obs, list) else phrases(),
         state_key=torch.from_numpy(rng.integers(-(2**62), 2**62, n, dtype=np.int64)),
         instruction=phrases(),
+        caption=phrases(),
         size=n,
     )
 

@@ -3,6 +3,9 @@ the contract (so the checker is known to catch what it claims to).
 """
 from __future__ import annotations
 
+import json
+import zlib
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -11,6 +14,12 @@ import torch
 from reward_plugins import RewardShaper, TransitionBatch, available_shapers
 from reward_plugins.errors import ShaperContractError
 from reward_plugins.testing import check_shaper, random_batch
+from reward_plugins.testing.chat_server import ChatServer
+
+#: The LLM shapers' scripted chat server (real HTTP on 127.0.0.1), up for the session; each reply is
+#: a pure function of the request, so two shapers built alike get the same labels.
+_CHAT = ChatServer(respond=lambda body: f"<score>{zlib.crc32(json.dumps(body['messages']).encode()) % 11}</score>")
+_LLM = {"model": _CHAT.start().model, "base_url": _CHAT.url, "cache": "off"}
 
 #: Constructor arguments for registered shapers that need some (compositions need children) or
 #: that run faster with small networks. A new shaper that needs arguments fails below until it
@@ -25,6 +34,8 @@ ARGS = {
     "running_norm": {"shaper": "episodic_count"},
     "potential": {"potential": "count"},
     "gated": {"shaper": "count", "threshold": 0.0},
+    "vlm_judge": {"task": "win", "timeout": None, "client": _LLM},
+    "oni": {"task": "win", "timeout": None, "client": _LLM, "min_examples": 2, "buckets": 64},
 }
 
 #: Every registered shaper but the ones test modules register for themselves.
