@@ -29,6 +29,7 @@ BUILTIN_SHAPERS: dict[str, str] = {
     "icm": "reward_plugins.intrinsic.icm:ICMBonus",
     "e3b": "reward_plugins.intrinsic.e3b:E3BBonus",
     "global_episodic": "reward_plugins.intrinsic.global_episodic:GlobalEpisodicBonus",
+    "code": "reward_plugins.code.shaper:CodeShaper",
 }
 
 _registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)
