@@ -252,6 +252,14 @@ class Sandbox:
             self._stop(self._box)
             self._worker = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Sandbox:
+        """Copies of a shaper share its sandbox (thread-safe) rather than start a worker each."""
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled (to another process), a sandbox is its limits: the other side starts its own worker."""
+        return Sandbox, (self.limits,)
+
     def __enter__(self) -> Sandbox:
         return self
 

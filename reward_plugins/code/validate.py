@@ -66,8 +66,8 @@ class RewardProgram:
     components: tuple[str, ...]
 
 
-def _refuse(node: ast.AST | None, rule: str, message: str) -> RewardProgramError:
-    line = int(getattr(node, "lineno", 0) or 0)
+def _refuse(node: ast.AST | None, rule: str, message: str, line: int = 0) -> RewardProgramError:
+    line = int(getattr(node, "lineno", 0) or line)
     where = f"line {line}: " if line else ""
     return RewardProgramError(f"reward program rejected ({rule}): {where}{message}", line=line, rule=rule)
 
@@ -121,18 +121,19 @@ def _check_constant(node: ast.Constant) -> None:
 
 
 def _walk(tree: ast.Module) -> None:
-    """Check every node, iteratively (a deep tree must not overflow the validator's own stack)."""
-    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    """Check every node in source order, iteratively (a deep tree must not overflow the validator's own stack)."""
+    stack: list[tuple[ast.AST, int, int]] = [(tree, 0, 0)]
     count = 0
     while stack:
-        node, depth = stack.pop()
+        node, depth, line = stack.pop()
+        line = getattr(node, "lineno", line)
         count += 1
         if count > MAX_NODES:
             raise _refuse(None, "size", f"the program has more than {MAX_NODES} syntax nodes")
         if depth > MAX_DEPTH:
-            raise _refuse(node, "nesting", f"expressions or blocks nested deeper than {MAX_DEPTH} levels")
+            raise _refuse(None, "nesting", f"expressions or blocks nested deeper than {MAX_DEPTH} levels", line)
         _check_node(node)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        stack.extend(reversed([(child, depth + 1, line) for child in ast.iter_child_nodes(node)]))  # source order
 
 
 def _entry(tree: ast.Module) -> ast.FunctionDef:

@@ -37,12 +37,23 @@ def namespace(name: str, members: dict[str, Any]) -> Any:
     return type(name, (), {"__slots__": (), **body})()
 
 
+def _loaded_import(name: str, *args: Any, **kwargs: Any) -> Any:
+    """``__import__`` for torch's own C code (which imports through the running frame's builtins).
+
+    Programs cannot name it (underscore names are refused); it only hands out modules already loaded
+    and torch's and numpy's own.
+    """
+    if name in sys.modules or name.partition(".")[0] in ("torch", "numpy"):
+        return builtins.__import__(name, *args, **kwargs)
+    raise ImportError(f"{name} is not available in reward programs")
+
+
 def program_globals() -> dict[str, Any]:
     """Fresh globals for one program: safe builtins and the torch and math namespaces, nothing else."""
     torch_members = {n: getattr(torch, n) for n in sorted(TORCH_FUNCTIONS | TORCH_CONSTANTS) if hasattr(torch, n)}
     math_members = {n: getattr(math, n) for n in sorted(MATH_NAMES) if hasattr(math, n)}
     return {
-        "__builtins__": {n: getattr(builtins, n) for n in sorted(SAFE_BUILTINS)},
+        "__builtins__": {**{n: getattr(builtins, n) for n in sorted(SAFE_BUILTINS)}, "__import__": _loaded_import},
         "__name__": "reward_program",
         "torch": namespace("torch", torch_members),
         "math": namespace("math", math_members),
