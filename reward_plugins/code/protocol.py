@@ -34,9 +34,13 @@ class WireError(ValueError):
     """A frame's payload does not parse (truncated, forged, or of an unknown dtype)."""
 
 
-def frame(tag: bytes, parts: Sequence[Any]) -> list[Any]:
-    """The buffers of one frame: header then ``parts`` (bytes-like), for ``writelines``-style sending."""
-    return [HEADER.pack(tag, sum(memoryview(p).nbytes for p in parts)), *parts]
+def frame(tag: bytes, parts: Sequence[Any]) -> bytes:
+    """One frame, header and ``parts`` (bytes-like) joined, so it leaves in one write.
+
+    A frame written piecemeal lets the reader wake on each piece; on a loaded machine every wake-up can
+    cost a scheduling slice, far more than the copy.
+    """
+    return b"".join([HEADER.pack(tag, sum(memoryview(p).nbytes for p in parts)), *parts])
 
 
 def _pad(size: int) -> bytes:
@@ -71,6 +75,27 @@ def _as_array(name: str, value: Any) -> np.ndarray | list[str]:
     return array
 
 
+_NARROW = (np.int8, np.int16, np.int32)
+
+
+def _narrowed(array: np.ndarray, code: int) -> tuple[np.ndarray, int]:
+    """A wide integer array in the narrowest integer dtype holding its values (lossless), and that dtype's code.
+
+    Grid cells and counts fit in int8, so Sokoban's int64 fields cross in an eighth of the bytes; the worker
+    widens them back, and programs see the documented dtype.
+    """
+    if array.dtype.kind != "i" or array.dtype.itemsize == 1 or array.size == 0:
+        return array, code
+    low, high = int(array.min()), int(array.max())
+    for narrow in _NARROW:
+        info = np.iinfo(narrow)
+        if narrow().itemsize >= array.dtype.itemsize:
+            break
+        if info.min <= low and high <= info.max:
+            return array.astype(narrow), _CODE[torch.from_numpy(np.zeros(0, narrow)).dtype]
+    return array, code
+
+
 def encode_call(sha: str, state: Mapping[str, Any], fields: Collection[str] | None = None) -> tuple[int, list[Any]]:
     """``(B, parts)`` of a ``CALL`` payload: the fields of ``state`` (only ``fields`` when given), batched."""
     if not state:
@@ -91,7 +116,8 @@ def encode_call(sha: str, state: Mapping[str, Any], fields: Collection[str] | No
             offset += len(head) + sum(map(len, raw))
             continue
         code = _CODE[torch.from_numpy(array[:0]).dtype]
-        head = _name(key) + struct.pack(f"<BB{array.ndim}qQ", code, array.ndim, *array.shape, array.nbytes)
+        array, wire = _narrowed(array, code)
+        head = _name(key) + struct.pack(f"<BBB{array.ndim}qQ", wire, code, array.ndim, *array.shape, array.nbytes)
         head += _pad(offset + len(head))
         parts.append(head)
         parts.append(array.reshape(-1).view(np.uint8) if array.nbytes else b"")
@@ -146,16 +172,16 @@ def decode_call(payload: bytearray) -> tuple[str, int, dict[str, Any]]:
             sizes = reader.unpack(f"<{batch}I")
             state[key] = tuple(bytes(reader.take(n)).decode("utf-8") for n in sizes)
             continue
-        if kind >= len(DTYPES):
-            raise WireError(f"field {key!r} has unknown dtype code {kind}")
-        (ndim,) = reader.unpack("<B")
+        widen, ndim = reader.unpack("<BB")
+        if kind >= len(DTYPES) or widen >= len(DTYPES):
+            raise WireError(f"field {key!r} has unknown dtype code {kind} or {widen}")
         shape = reader.unpack(f"<{ndim}q")
         (nbytes,) = reader.unpack("<Q")
         reader.align()
         tensor = reader.tensor(DTYPES[kind], tuple(shape))
         if tensor.numel() * tensor.element_size() != nbytes or (ndim and shape[0] != batch):
             raise WireError(f"field {key!r}: shape {shape} does not match its {nbytes} bytes or batch {batch}")
-        state[key] = tensor
+        state[key] = tensor if widen == kind else tensor.to(DTYPES[widen])
     return sha, batch, state
 
 

@@ -9,6 +9,7 @@ worker that dies for any reason is replaced on the next call, so the next progra
 from __future__ import annotations
 
 import atexit
+import fcntl
 import os
 import select
 import shutil
@@ -31,6 +32,9 @@ from .validate import RewardProgram, validate_program
 _BOOT = ("import sys; sys.path[:0] = sys.argv[1].split('\\n'); "
          "from reward_plugins.code.worker import main; main(sys.argv[2:])")
 
+#: The pipe buffer asked for (the kernel's pipe-max-size may cap it at 1 MiB).
+PIPE_BYTES = 8 * 2**20
+
 
 @dataclass(frozen=True)
 class SandboxLimits:
@@ -41,12 +45,15 @@ class SandboxLimits:
         cpu_s: CPU seconds per call before the kernel kills the worker (RLIMIT_CPU).
         memory_mb: address space the worker may map beyond what torch maps at start (RLIMIT_AS).
         startup_s: seconds a new worker may take to import torch and report ready.
+        threads: torch threads in the worker; its pool starts before the process limit forbids new threads.
+            One by default: a worker's threads spin beside the caller's own and slow both on a shared machine.
     """
 
     timeout_s: float = 10.0
     cpu_s: float = 10.0
     memory_mb: int = 1024
     startup_s: float = 120.0
+    threads: int = 1
 
 
 @dataclass
@@ -62,18 +69,31 @@ def _worker_path() -> str:
     return "\n".join(os.path.abspath(p) if p in ("", ".") else p for p in sys.path)
 
 
+def _widen_pipe(fd: int) -> None:
+    """Grow a pipe's buffer (Linux) so a batch crosses in a few writes, not one 64 KiB wake-up at a time."""
+    for size in (PIPE_BYTES, 2**20):
+        try:
+            fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), size)
+            return
+        except OSError:
+            continue
+
+
 class _Worker:
     """One worker process and its pipe."""
 
     def __init__(self, limits: SandboxLimits) -> None:
         self.home = tempfile.mkdtemp(prefix="reward-sandbox-")
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _BOOT, _worker_path(), str(limits.memory_mb), str(limits.cpu_s)],
+            [sys.executable, "-I", "-c", _BOOT, _worker_path(), str(limits.memory_mb), str(limits.cpu_s),
+             str(limits.threads)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env={}, cwd=self.home,
             close_fds=True, start_new_session=True, bufsize=0,
         )
         assert self.process.stdin is not None and self.process.stdout is not None
         self.write_fd, self.read_fd = self.process.stdin.fileno(), self.process.stdout.fileno()
+        for fd in (self.write_fd, self.read_fd):
+            _widen_pipe(fd)
         self.programs: set[str] = set()
         self.killed = False
         self.timeout_s = limits.timeout_s
@@ -88,10 +108,9 @@ class _Worker:
 
     def send(self, tag: bytes, parts: list[Any]) -> None:
         try:
-            for part in protocol.frame(tag, parts):
-                view = memoryview(part).cast("B")
-                while view:
-                    view = view[os.write(self.write_fd, view):]
+            view = memoryview(protocol.frame(tag, parts))
+            while view:
+                view = view[os.write(self.write_fd, view):]
         except OSError:
             raise self.died("receiving a request") from None
 

@@ -109,10 +109,9 @@ def _read_exact(n: int) -> bytearray:
 
 
 def _send(tag: bytes, parts: list[Any]) -> None:
-    for part in protocol.frame(tag, parts):
-        view = memoryview(part).cast("B")
-        while view:
-            view = view[os.write(1, view):]
+    view = memoryview(protocol.frame(tag, parts))
+    while view:
+        view = view[os.write(1, view):]
 
 
 def _limit(kind: int, value: int) -> None:
@@ -122,9 +121,13 @@ def _limit(kind: int, value: int) -> None:
         pass
 
 
-def _confine(memory_mb: int) -> None:
-    """Cap this process before any program runs (the address-space cap counts from what torch already maps)."""
-    torch.set_num_threads(1)
+def _confine(memory_mb: int, threads: int) -> None:
+    """Cap this process before any program runs (the address-space cap counts from what torch already maps).
+
+    The torch thread pool is started first (one parallel op), as the process limit then forbids new threads.
+    """
+    torch.set_num_threads(threads)
+    torch.ones(2**20).add(1).sum()
     os.environ.clear()
     sys.stdout = sys.stderr = None
     mapped = 0
@@ -193,6 +196,6 @@ def serve(cpu_seconds: float) -> None:
 
 
 def main(argv: list[str]) -> None:
-    """``worker MEMORY_MB CPU_SECONDS``: confine this process, then serve."""
-    _confine(int(argv[0]))
+    """``worker MEMORY_MB CPU_SECONDS THREADS``: confine this process, then serve."""
+    _confine(int(argv[0]), int(argv[2]))
     serve(float(argv[1]))

@@ -139,3 +139,19 @@ def test_result_frames_round_trip_as_raw_float32():
     assert got.tolist() == [1.5, -2.0] and parts["a"].tolist() == [3.0, -4.0]
     with pytest.raises(protocol.WireError, match="truncated"):
         protocol.decode_result(payload[:-3])
+
+
+def test_integer_fields_cross_narrowed_but_lossless(sandbox):
+    values = {"small": torch.tensor([[-1, 5], [127, -128]]), "mid": torch.tensor([[300, -1], [0, 2]], dtype=torch.int32),
+              "big": torch.tensor([[2**40, -1], [0, -(2**62)]])}
+    _, parts = protocol.encode_call("0" * 64, values)
+    payload = bytearray(b"".join(bytes(p) for p in parts))
+    _, _, state = protocol.decode_call(payload)
+    for key, value in values.items():
+        assert state[key].dtype == value.dtype and torch.equal(state[key], value)
+    assert len(payload) < 72 + 3 * 40 + 4 * 1 + 4 * 2 + 4 * 8  # int8, int16 and int64 bodies
+    source = ("def compute_reward(state):\n    s = state['small'].sum(dim=1) + state['big'].sum(dim=1) // 2 ** 40\n"
+              "    return s.float(), {'is_int64': torch.tensor([float(state['small'].dtype == torch.int64)] * 2)}\n")
+    result = sandbox.run(source, values)
+    assert result.total.tolist() == [4.0 + 1 - 1, -1.0 + (-(2**62)) // 2**40]
+    assert result.components["is_int64"].tolist() == [1.0, 1.0]
