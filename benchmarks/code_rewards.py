@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
@@ -52,7 +53,7 @@ def collect_states(env_id: str, envs: int, steps: int, seed: int) -> dict[str, n
     rows: list[dict[str, np.ndarray]] = []
     for _ in range(steps):
         venv.step(rng.integers(0, 4, envs))
-        rows.append({k: np.array(v) for k, v in venv.unwrapped.reward_state().items()})
+        rows.append({k: np.array(v) for k, v in venv.unwrapped.reward_state().items()})  # type: ignore[attr-defined]
     venv.close()
     return {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
 
@@ -107,16 +108,14 @@ def main() -> None:
                 common = dict(bench="code_reward", program="sokoban_shaped", env=args.env, batch=batch,
                               device=device, calls=args.calls)
 
-                def in_sandbox() -> Any:
-                    return sandbox.run(program, state).total.to(device)
-
+                in_sandbox = functools.partial(lambda st, dev: sandbox.run(program, st).total.to(dev), state, device)
                 sandboxed, sandboxed_best = timed_ms(in_sandbox, args.calls, sync)
                 row(mode="sandbox", threads=sandbox.limits.threads, ms_per_call=round(sandboxed, 3),
                     ms_best=round(sandboxed_best, 3), states_per_s=round(batch / sandboxed * 1e3), **common)
                 direct_ms = {}
                 for threads in sorted({default_threads, 1}, reverse=True):
                     torch.set_num_threads(threads)
-                    direct_ms[threads] = timed_ms(lambda: direct(state)[0], args.calls, sync)
+                    direct_ms[threads] = timed_ms(functools.partial(direct, state), args.calls, sync)
                     row(mode="direct", threads=threads, ms_per_call=round(direct_ms[threads][0], 3),
                         ms_best=round(direct_ms[threads][1], 3),
                         states_per_s=round(batch / direct_ms[threads][0] * 1e3), **common)

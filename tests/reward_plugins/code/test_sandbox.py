@@ -142,7 +142,8 @@ def test_result_frames_round_trip_as_raw_float32():
 
 
 def test_integer_fields_cross_narrowed_but_lossless(sandbox):
-    values = {"small": torch.tensor([[-1, 5], [127, -128]]), "mid": torch.tensor([[300, -1], [0, 2]], dtype=torch.int32),
+    values = {"small": torch.tensor([[-1, 5], [127, -128]]),
+              "mid": torch.tensor([[300, -1], [0, 2]], dtype=torch.int32),
               "big": torch.tensor([[2**40, -1], [0, -(2**62)]])}
     _, parts = protocol.encode_call("0" * 64, values)
     payload = bytearray(b"".join(bytes(p) for p in parts))
