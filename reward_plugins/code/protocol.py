@@ -28,6 +28,13 @@ _ALIGN = 8
 #: The most named components a program may return (and characters per name).
 MAX_COMPONENTS = 32
 MAX_NAME = 64
+#: The most characters of an error message a worker sends.
+MAX_MESSAGE = 2000
+
+
+def reply_limit(batch: int) -> int:
+    """The most bytes a worker's reply to a batch of ``batch`` can hold (a failure message, or every component)."""
+    return 8 + (2 + 4 * MAX_NAME + 4 * batch) * (MAX_COMPONENTS + 1) + 4 * MAX_MESSAGE
 
 
 class WireError(ValueError):
@@ -212,8 +219,8 @@ def decode_result(payload: bytearray) -> tuple[torch.Tensor, dict[str, torch.Ten
 
 
 def encode_failure(kind: str, message: str) -> bytes:
-    """A ``FAIL`` payload: the error kind, a newline, the message (UTF-8)."""
-    return f"{kind}\n{message}".encode("utf-8", "replace")
+    """A ``FAIL`` payload: the error kind, a newline, the message (UTF-8, cut to :data:`MAX_MESSAGE` characters)."""
+    return f"{kind[:MAX_NAME]}\n{message[:MAX_MESSAGE]}".encode("utf-8", "replace")
 
 
 def decode_failure(payload: bytearray) -> tuple[str, str]:

@@ -131,11 +131,13 @@ class _Worker:
             got += read
         return buffer
 
-    def receive(self, deadline: float, doing: str) -> tuple[bytes, bytearray]:
+    def receive(self, deadline: float, doing: str, batch: int = 0) -> tuple[bytes, bytearray]:
+        """The worker's next frame; one larger than a reply to a batch of ``batch`` can be is refused unread."""
         tag, size = protocol.HEADER.unpack(self._read(protocol.HEADER.size, deadline, doing))
-        if tag not in (protocol.REDY, protocol.OKAY, protocol.RSLT, protocol.FAIL):
+        replies = (protocol.REDY, protocol.OKAY, protocol.RSLT, protocol.FAIL)
+        if tag not in replies or size > protocol.reply_limit(batch):
             self.kill()
-            raise RewardSandboxError(f"the sandbox worker sent an unknown frame {tag!r}", kind="crash")
+            raise RewardSandboxError(f"the sandbox worker sent a malformed frame ({tag!r}, {size} bytes)", kind="crash")
         return tag, self._read(size, deadline, doing)
 
     def died(self, doing: str) -> RewardSandboxError:
@@ -199,11 +201,11 @@ class Sandbox:
             self.starts += 1
         return self._worker
 
-    def _exchange(self, tag: bytes, parts: list[Any], doing: str) -> tuple[bytes, bytearray]:
+    def _exchange(self, tag: bytes, parts: list[Any], doing: str, batch: int = 0) -> tuple[bytes, bytearray]:
         worker = self._live_worker()
         deadline = time.monotonic() + self.limits.timeout_s
         worker.send(tag, parts)
-        return worker.receive(deadline, doing)
+        return worker.receive(deadline, doing, batch)
 
     def load(self, source: str | RewardProgram) -> RewardProgram:
         """Validate ``source`` here and compile it in the worker (once per worker); return the program.
@@ -244,7 +246,7 @@ class Sandbox:
         with self._lock:
             for _ in range(2):
                 self._load(program)
-                tag, payload = self._exchange(protocol.CALL, parts, "computing rewards")
+                tag, payload = self._exchange(protocol.CALL, parts, "computing rewards", batch)
                 if tag == protocol.RSLT:
                     total, components = protocol.decode_result(payload)
                     if total.shape != (batch,):

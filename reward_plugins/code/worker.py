@@ -190,9 +190,9 @@ def serve(cpu_seconds: float) -> None:
         except protocol.WireError as e:
             _send(protocol.FAIL, [protocol.encode_failure("input", str(e))])
         except OutputError as e:
-            _send(protocol.FAIL, [protocol.encode_failure("output", str(e)[:2000])])
+            _send(protocol.FAIL, [protocol.encode_failure("output", str(e))])
         except BaseException as e:  # noqa: BLE001 (whatever the program raised, the worker answers and lives on)
-            _send(protocol.FAIL, [protocol.encode_failure("exception", f"{type(e).__name__}: {e}"[:2000])])
+            _send(protocol.FAIL, [protocol.encode_failure("exception", f"{type(e).__name__}: {e}")])
 
 
 def main(argv: list[str]) -> None:

@@ -88,7 +88,7 @@ def test_programs_compile_once_per_worker_keyed_by_sha256(sandbox, monkeypatch):
     assert program.sha256 == hashlib.sha256(source.encode()).hexdigest()
     sent = []
     exchange = sandbox._exchange
-    monkeypatch.setattr(sandbox, "_exchange", lambda tag, parts, doing: sent.append(tag) or exchange(tag, parts, doing))
+    monkeypatch.setattr(sandbox, "_exchange", lambda tag, *rest: sent.append(tag) or exchange(tag, *rest))
     for _ in range(3):
         assert sandbox.run(source, STATE).total.tolist() == [2.0, 3.0, 4.0]
     assert sent == [protocol.PROG, protocol.CALL, protocol.CALL, protocol.CALL]
