@@ -32,6 +32,8 @@ from .validate import RewardProgram, validate_program
 _BOOT = ("import sys; sys.path[:0] = sys.argv[1].split('\\n'); "
          "from reward_plugins.code.worker import main; main(sys.argv[2:])")
 
+STARTING = "starting the worker"
+
 #: The pipe buffer asked for (the kernel's pipe-max-size may cap it at 1 MiB).
 PIPE_BYTES = 8 * 2**20
 
@@ -97,7 +99,7 @@ class _Worker:
         self.programs: set[str] = set()
         self.killed = False
         self.timeout_s = limits.timeout_s
-        tag, _ = self.receive(time.monotonic() + limits.startup_s, "starting the worker")
+        tag, _ = self.receive(time.monotonic() + limits.startup_s, STARTING)
         if tag != protocol.REDY:
             self.kill()
             raise RewardSandboxError(f"the sandbox worker sent {tag!r} instead of starting", kind="crash")
@@ -121,6 +123,9 @@ class _Worker:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.read_fd], [], [], left)[0]:
                 self.kill()
+                if doing == STARTING:
+                    raise RewardSandboxError("the sandbox worker did not start in time (is torch importable by "
+                                             f"{sys.executable} -I?)", kind="crash")
                 raise RewardSandboxError(
                     f"the reward program was killed: {doing} took longer than the {self.timeout_s:g} s wall-clock "
                     "limit (an endless loop, or too much work per batch); the sandbox starts a fresh worker",
