@@ -52,6 +52,7 @@ logical_and logical_not logical_or long lt masked_fill matmul max maximum mean m
 norm numel permute pow prod reshape round sigmoid sign sin size softmax sort sqrt square squeeze std sum
 tanh tolist topk transpose unsqueeze values indices view where shape dtype ndim T is_floating_point
 repeat roll gather type_as nan_to_num isclose unique mul div sub add remainder tanh relu
+to device contiguous clamp_min clamp_max chunk unbind isinf new_zeros new_ones new_full new_tensor
 lower upper strip lstrip rstrip split rsplit splitlines startswith endswith find rfind count replace join
 isdigit isalpha isspace partition rpartition casefold title index
 get keys items append extend pop insert update setdefault union intersection difference issubset

@@ -117,3 +117,15 @@ def test_examples_read_only_documented_fields_and_run_on_real_states(sandbox, en
         result = sandbox.run(program, state)
         assert result.total.shape == (3,) and bool(torch.isfinite(result.total).all()), example.name
     env.close()
+
+
+def test_common_tensor_idioms_are_allowed(sandbox):
+    source = (
+        "def compute_reward(state):\n"
+        "    x = state['steps'].to(torch.float32)\n"
+        "    base = torch.zeros(x.shape[0], device=x.device) + x.new_ones(x.shape[0])\n"
+        "    low, high = x.clamp_min(1.0).chunk(2)\n"
+        "    both = torch.cat([low, high]).contiguous()\n"
+        "    return base + both, {'steps': both}\n")
+    result = sandbox.run(source, {"steps": torch.tensor([0, 3])})
+    assert result.total.tolist() == [2.0, 4.0]
