@@ -154,3 +154,12 @@ def test_integer_fields_cross_narrowed_but_lossless(sandbox):
     result = sandbox.run(source, values)
     assert result.total.tolist() == [4.0 + 1 - 1, -1.0 + (-(2**62)) // 2**40]
     assert result.components["is_int64"].tolist() == [1.0, 1.0]
+
+
+def test_programs_evicted_from_the_worker_cache_are_sent_again(sandbox):
+    from reward_plugins.code.worker import CACHE_SIZE
+
+    sources = [f"def compute_reward(state):\n    return state['x'] + {i}, {{}}\n" for i in range(CACHE_SIZE + 2)]
+    for i, source in enumerate(sources):
+        assert sandbox.run(source, STATE).total.tolist() == [1.0 + i, 2.0 + i, 3.0 + i]
+    assert sandbox.run(sources[0], STATE).total.tolist() == [1.0, 2.0, 3.0]  # evicted there, resent by the parent

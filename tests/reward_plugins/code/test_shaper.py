@@ -77,3 +77,17 @@ def test_rewards_come_back_on_the_gpu():
     shaper = CodeShaper(CHECKED, device="cuda")
     out = shaper(random_batch(n=3).to("cuda"))
     assert out.device.type == "cuda" and shaper.last_components["bonus"].device.type == "cuda"
+
+
+def test_a_pickled_shaper_gets_its_own_worker_and_the_same_rewards():
+    import pickle
+
+    from reward_plugins.testing.check import random_batch
+
+    shaper = CodeShaper(CHECKED, device="cpu", timeout_s=5.0)
+    twin = pickle.loads(pickle.dumps(shaper))
+    batch = random_batch(n=4)
+    assert torch.equal(twin(batch), shaper(batch))
+    assert twin.sandbox is not shaper.sandbox and twin.sandbox.limits.timeout_s == 5.0
+    twin.sandbox.close()
+    shaper.sandbox.close()
