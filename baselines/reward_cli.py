@@ -31,6 +31,7 @@ from reward_plugins.code.validate import RewardProgram
 from reward_plugins.errors import RewardPluginError, RewardProgramError, RewardSandboxError
 from reward_plugins.wrappers.inputs import stack_rows, to_tensor
 
+from .cli import CLIError
 from .reference import RandomPolicy, ReferencePolicy, oracle_factory
 
 Trajectory = list[dict[str, Any]]
@@ -107,7 +108,10 @@ def check(args: argparse.Namespace) -> int:
     program = validate_program(source)
     env = gym.make(args.env)
     try:
-        check_fields(program, env.unwrapped.reward_state_doc)  # type: ignore[attr-defined]
+        if not callable(getattr(env.unwrapped, "reward_state", None)):
+            raise CLIError(f"{args.env} has no reward_state(); reward programs read it (agentenvs ids have one: "
+                           "agentenvs list)")
+        check_fields(program, getattr(env.unwrapped, "reward_state_doc", ""))
         policies: dict[str, ReferencePolicy] = {"random": RandomPolicy(env, args.seed)}
         factory = oracle_factory(args.env)
         if factory is not None:

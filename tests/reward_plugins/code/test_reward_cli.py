@@ -61,3 +61,9 @@ def test_bad_programs_exit_with_one_line(tmp_path, capsys, source, status, messa
                  "--episodes", "1", "--max-steps", "5"])
     err = capsys.readouterr().err
     assert code == status and message in err and err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_an_env_without_a_reward_state_is_refused(tmp_path, capsys):
+    path = write(tmp_path, "progress", EXAMPLES["sokoban_progress"].source)
+    assert main(["reward", "check", str(path), "--env", "CartPole-v1"]) == 2
+    assert "CartPole-v1 has no reward_state()" in capsys.readouterr().err
