@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import agentenvs  # noqa: E402, F401 (registers the ids)
-from reward_plugins.code import Sandbox, validate_program  # noqa: E402
+from reward_plugins.code import Sandbox, SandboxLimits, validate_program  # noqa: E402
 from reward_plugins.code.examples import EXAMPLES  # noqa: E402
 from reward_plugins.code.worker import compile_program  # noqa: E402
 
@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("--env", default="agentenvs/Sokoban-v0")
     parser.add_argument("--batches", default="256,1024,4096,16384")
     parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--worker-threads", type=int, default=1, help="torch threads in the sandbox worker")
     parser.add_argument("--devices", default="cpu,cuda" if torch.cuda.is_available() else "cpu")
     args = parser.parse_args()
 
@@ -95,7 +96,7 @@ def main() -> None:
     _, direct = compile_program(source)
     states = collect_states(args.env, envs=64, steps=64, seed=0)
     default_threads = torch.get_num_threads()
-    with Sandbox() as sandbox:
+    with Sandbox(SandboxLimits(threads=args.worker_threads)) as sandbox:
         for device in args.devices.split(","):
             sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
             for batch in (int(b) for b in args.batches.split(",")):
