@@ -90,3 +90,28 @@ class LLMRequestError(LLMError, ValueError):
 
 class LLMCacheMissError(LLMError, LookupError):
     """``cache="only"`` (offline replay) and the response cache has no reply for this request."""
+class RewardProgramError(RewardPluginError, ValueError):
+    """A reward program was rejected before it ran: a syntax error or a broken sandbox rule.
+
+    ``line`` is the 1-based source line (0 when the whole program is at fault) and ``rule`` the
+    short name of the rule it broke (``"import"``, ``"attribute"``, ``"name"``, ``"signature"``...),
+    so a code generator can hand both back to the model that wrote it.
+    """
+
+    def __init__(self, message: str, *, line: int = 0, rule: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.rule = rule
+
+
+class RewardSandboxError(RewardPluginError, RuntimeError):
+    """A reward program failed while it ran in the sandbox worker; the parent and the next program are unaffected.
+
+    ``kind`` says how: ``"exception"`` (the program raised), ``"output"`` (it returned something other
+    than ``(total [B], {name: [B]})``), ``"timeout"`` (the watchdog killed it), ``"crash"`` (the worker
+    died: memory or CPU limit, or a fault) or ``"input"`` (the reward state cannot be shipped).
+    """
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind

@@ -31,6 +31,7 @@ BUILTIN_SHAPERS: dict[str, str] = {
     "global_episodic": "reward_plugins.intrinsic.global_episodic:GlobalEpisodicBonus",
     "vlm_judge": "reward_plugins.vlm.judge:VLMJudge",
     "oni": "reward_plugins.oni.shaper:ONIBonus",
+    "code": "reward_plugins.code.shaper:CodeShaper",
 }
 
 _registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)

@@ -36,6 +36,8 @@ ARGS = {
     "gated": {"shaper": "count", "threshold": 0.0},
     "vlm_judge": {"task": "win", "timeout": None, "client": _LLM},
     "oni": {"task": "win", "timeout": None, "client": _LLM, "min_examples": 2, "buckets": 64},
+    "code": {"source": "def compute_reward(state):\n    near = -(state['pos'] - 3).abs().sum(dim=1).float()\n"
+                       "    return state['progress'] + 0.1 * near, {'near': near}\n"},
 }
 
 #: Every registered shaper but the ones test modules register for themselves.
