@@ -52,3 +52,10 @@ class ShaperStateError(RewardPluginError, ValueError):
 
 class ShaperContractError(RewardPluginError, AssertionError):
     """:func:`reward_plugins.testing.check_shaper` found a shaper breaking the shaper contract."""
+
+
+class ModelLoadError(RewardPluginError, OSError):
+    """Pretrained weights (CLIP, a sentence encoder) are neither in a local folder nor downloadable.
+
+    The message says where the weights were looked for and how to get them onto this machine.
+    """

@@ -29,6 +29,8 @@ BUILTIN_SHAPERS: dict[str, str] = {
     "icm": "reward_plugins.intrinsic.icm:ICMBonus",
     "e3b": "reward_plugins.intrinsic.e3b:E3BBonus",
     "global_episodic": "reward_plugins.intrinsic.global_episodic:GlobalEpisodicBonus",
+    "vlm_clip": "reward_plugins.vlm.clip:VLMClipReward",
+    "embedding_goal": "reward_plugins.vlm.embedding_goal:EmbeddingGoalReward",
 }
 
 _registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)

@@ -11,6 +11,7 @@ import torch
 from reward_plugins import RewardShaper, TransitionBatch, available_shapers
 from reward_plugins.errors import ShaperContractError
 from reward_plugins.testing import check_shaper, random_batch
+from reward_plugins.vlm.random_clip import save_random_clip
 
 #: Constructor arguments for registered shapers that need some (compositions need children) or
 #: that run faster with small networks. A new shaper that needs arguments fails below until it
@@ -25,6 +26,10 @@ ARGS = {
     "running_norm": {"shaper": "episodic_count"},
     "potential": {"potential": "count"},
     "gated": {"shaper": "count", "threshold": 0.0},
+    # a CLIP with random weights saved to a folder (the real loading path); the real MiniLM
+    "vlm_clip": lambda tmp: {"model": str(save_random_clip(tmp / "clip")), "goal_prompts": "a red door",
+                             "baseline_prompts": "a door", "cache_size": 8},
+    "embedding_goal": {"goal_prompts": "pick up the key", "baseline_prompts": "you are in a room"},
 }
 
 #: Every registered shaper but the ones test modules register for themselves.
@@ -36,8 +41,9 @@ def test_the_argument_table_names_only_registered_shapers():
 
 
 @pytest.mark.parametrize("name", REGISTRY)
-def test_every_registered_shaper_keeps_the_contract(name):
-    done = check_shaper(name, ARGS.get(name))
+def test_every_registered_shaper_keeps_the_contract(name, tmp_path):
+    args = ARGS.get(name)
+    done = check_shaper(name, args(tmp_path) if callable(args) else args)
     assert {"contract[cpu]", "reset[cpu]", "state round trip"} <= set(done)
     if torch.cuda.is_available():
         assert "contract[cuda]" in done
