@@ -13,7 +13,7 @@ from torch import Tensor
 
 from ..base import resolve_device
 from ..errors import ModelLoadError
-from .loading import SharedOnCopy, from_pretrained, require_transformers, torch_dtype
+from .loading import SharedOnCopy, from_pretrained, is_model_id, require_transformers, torch_dtype
 from .preprocess import ImageTransform
 
 #: The model most VLM-RM reproductions start from (OpenAI's ViT-B/32).
@@ -85,7 +85,7 @@ def load_clip(
 @functools.lru_cache(maxsize=4)
 def _load(source: str, device: str, dtype_name: str, resize: str) -> CLIPEmbedder:
     transformers = require_transformers()
-    hint = SAVE_HINT.format(model=source if not Path(source).is_dir() else DEFAULT_CLIP)
+    hint = SAVE_HINT.format(model=source if is_model_id(source) else DEFAULT_CLIP)
     dtype = getattr(torch, dtype_name)
     model = from_pretrained(transformers.CLIPModel.from_pretrained, source, "CLIP model", hint)
     tokenizer = from_pretrained(transformers.AutoTokenizer.from_pretrained, source, "CLIP tokenizer", hint)

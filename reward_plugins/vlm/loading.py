@@ -34,6 +34,12 @@ def require_transformers() -> Any:
     return transformers
 
 
+def is_model_id(source: str | os.PathLike[str]) -> bool:
+    """Whether ``source`` reads as a Hugging Face model id rather than a path (and is no existing folder)."""
+    text = os.fspath(source)
+    return bool(_MODEL_ID.match(text)) and not text.startswith((".", "~")) and not Path(text).is_dir()
+
+
 def _offline() -> bool:
     from huggingface_hub import is_offline_mode
 
@@ -57,7 +63,7 @@ def from_pretrained(load: Callable[..., T], source: str | os.PathLike[str], what
             return load(str(path), local_files_only=True)
         except (OSError, ValueError) as e:
             raise ModelLoadError(f"cannot load the {what} in {path}: {_first_line(e)}. {get}") from None
-    if not _MODEL_ID.match(text) or text.startswith((".", "~")):
+    if not is_model_id(text):
         raise ModelLoadError(f"no {what} folder at {path}. {get}")
     try:
         return load(text, local_files_only=True)

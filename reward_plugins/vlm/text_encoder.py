@@ -17,7 +17,7 @@ from torch import Tensor
 
 from ..base import resolve_device
 from ..errors import MissingDependencyError, ShaperConfigError
-from .loading import SharedOnCopy, from_pretrained, require_transformers, torch_dtype
+from .loading import SharedOnCopy, from_pretrained, is_model_id, require_transformers, torch_dtype
 
 #: Tokens per text; longer texts are truncated (all-MiniLM-L6-v2 was trained on 256).
 DEFAULT_MAX_LENGTH = 256
@@ -75,10 +75,10 @@ class SentenceEncoder(SharedOnCopy):
         self.batch_size = int(batch_size)
         if self.max_length < 1 or self.batch_size < 1:
             raise ShaperConfigError(f"max_length and batch_size must be >= 1, got {max_length} and {batch_size}")
-        hint = SAVE_HINT.format(model=source if not Path(source).is_dir() else "sentence-transformers/all-MiniLM-L6-v2")
+        hint = SAVE_HINT.format(model=source if is_model_id(source) else "sentence-transformers/all-MiniLM-L6-v2")
+        model = from_pretrained(transformers.AutoModel.from_pretrained, source, "text encoder", hint)
         self.tokenizer = from_pretrained(transformers.AutoTokenizer.from_pretrained, source, "text encoder tokenizer",
                                          hint)
-        model = from_pretrained(transformers.AutoModel.from_pretrained, source, "text encoder", hint)
         self.model = model.to(self.device, self.dtype).eval().requires_grad_(False)
         self.source = os.fspath(source)
 
