@@ -88,7 +88,7 @@ class ImageTransform:
         x = x[:, :, top:top + self.crop, left:left + self.crop]
         mean = torch.tensor(self.mean, device=x.device).view(1, 3, 1, 1) * 255.0
         std = torch.tensor(self.std, device=x.device).view(1, 3, 1, 1) * 255.0
-        return (x - mean) / std
+        return ((x - mean) / std).contiguous()
 
 
 def _bicubic(x: Tensor, height: int, width: int) -> Tensor:
