@@ -75,7 +75,8 @@ def reference_path(folder: Path, device: str) -> Callable[[np.ndarray], torch.Te
     """CLIPImageProcessor + CLIPModel (fp32) + the projection: how VLM-RM users usually call CLIP."""
     import transformers
 
-    model = transformers.CLIPModel.from_pretrained(folder).to(device).eval()
+    model: Any = transformers.CLIPModel.from_pretrained(folder)
+    model = model.to(torch.device(device)).eval()
     tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
     processor_class = getattr(transformers, "CLIPImageProcessorPil", transformers.CLIPImageProcessor)
     processor = processor_class.from_pretrained(folder)
