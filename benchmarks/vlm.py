@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 import agentenvs  # noqa: E402,F401  (registers Sokoban-Visual)
 from reward_plugins import TransitionBatch  # noqa: E402
 from reward_plugins.vlm.clip import VLMClipReward  # noqa: E402
+from reward_plugins.vlm.loading import clip_image_processor_class  # noqa: E402
 from reward_plugins.vlm.projection import projected_reward  # noqa: E402
 from reward_plugins.vlm.random_clip import save_random_clip  # noqa: E402
 
@@ -78,7 +79,7 @@ def reference_path(folder: Path, device: str) -> Callable[[np.ndarray], torch.Te
     model: Any = transformers.CLIPModel.from_pretrained(folder)
     model = model.to(torch.device(device)).eval()
     tokenizer = transformers.AutoTokenizer.from_pretrained(folder)
-    processor_class = getattr(transformers, "CLIPImageProcessorPil", transformers.CLIPImageProcessor)
+    processor_class = clip_image_processor_class()
     processor = processor_class.from_pretrained(folder)
 
     def features(out: Any) -> torch.Tensor:

@@ -13,7 +13,14 @@ from torch import Tensor
 
 from ..base import resolve_device
 from ..errors import ModelLoadError
-from .loading import SharedOnCopy, from_pretrained, is_model_id, require_transformers, torch_dtype
+from .loading import (
+    SharedOnCopy,
+    clip_image_processor_class,
+    from_pretrained,
+    is_model_id,
+    require_transformers,
+    torch_dtype,
+)
 from .preprocess import ImageTransform
 
 #: The model most VLM-RM reproductions start from (OpenAI's ViT-B/32).
@@ -89,7 +96,7 @@ def _load(source: str, device: str, dtype_name: str, resize: str) -> CLIPEmbedde
     dtype = getattr(torch, dtype_name)
     model = from_pretrained(transformers.CLIPModel.from_pretrained, source, "CLIP model", hint)
     tokenizer = from_pretrained(transformers.AutoTokenizer.from_pretrained, source, "CLIP tokenizer", hint)
-    processor_class = getattr(transformers, "CLIPImageProcessorPil", transformers.CLIPImageProcessor)
+    processor_class = clip_image_processor_class()
     try:
         config = from_pretrained(processor_class.from_pretrained, source, "CLIP image processor", hint).to_dict()
     except ModelLoadError:  # a folder without preprocessor_config.json: CLIP's defaults at the model's input size

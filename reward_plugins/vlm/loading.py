@@ -40,6 +40,16 @@ def is_model_id(source: str | os.PathLike[str]) -> bool:
     return bool(_MODEL_ID.match(text)) and not text.startswith((".", "~")) and not Path(text).is_dir()
 
 
+def clip_image_processor_class() -> Any:
+    """CLIP's PIL image processor class, the reference of :mod:`.preprocess`.
+
+    ``CLIPImageProcessorPil`` in transformers >= 5 (what ``CLIPImageProcessor`` falls back to,
+    with a warning, without torchvision), ``CLIPImageProcessor`` in transformers 4.
+    """
+    transformers = require_transformers()
+    return getattr(transformers, "CLIPImageProcessorPil", None) or transformers.CLIPImageProcessor
+
+
 def _offline() -> bool:
     from huggingface_hub import is_offline_mode
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from .loading import require_transformers
+from .loading import clip_image_processor_class, require_transformers
 
 #: Tower sizes: ``tiny`` for tests (well under a second to build and run), ``vit-b-32`` for timing
 #: (the shape of OpenAI's ViT-B/32 CLIP, 151M parameters).
@@ -57,6 +57,6 @@ def save_random_clip(folder: str | os.PathLike[str], size: str = "tiny", seed: i
     model.save_pretrained(out)
     transformers.CLIPTokenizer(vocab=vocab, merges=[]).save_pretrained(out)
     side = sizes["vision"]["image_size"]
-    processor_class = getattr(transformers, "CLIPImageProcessorPil", transformers.CLIPImageProcessor)
+    processor_class = clip_image_processor_class()
     processor_class(size={"shortest_edge": side}, crop_size={"height": side, "width": side}).save_pretrained(out)
     return out

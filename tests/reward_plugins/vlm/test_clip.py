@@ -9,9 +9,10 @@ from reward_plugins.errors import ModelLoadError, ShaperConfigError
 from reward_plugins.testing import check_shaper
 from reward_plugins.vlm.clip import VLMClipReward
 from reward_plugins.vlm.clip_model import load_clip
+from reward_plugins.vlm.loading import clip_image_processor_class
 
 transformers = pytest.importorskip("transformers")
-Processor = getattr(transformers, "CLIPImageProcessorPil", transformers.CLIPImageProcessor)
+Processor = clip_image_processor_class()
 GOALS, BASELINES = ["all boxes on their targets", "a solved level"], ["a sokoban level"]
 
 

@@ -5,11 +5,12 @@ import torch
 import torch.nn.functional as F
 
 from reward_plugins.errors import ShaperConfigError
+from reward_plugins.vlm.loading import clip_image_processor_class
 from reward_plugins.vlm.preprocess import CLIP_MEAN, CLIP_STD, PROCESSOR_TOLERANCE, ImageTransform
 
 transformers = pytest.importorskip("transformers")
 #: The processor CLIPImageProcessor is without torchvision (transformers >= 5), and in transformers 4.
-Processor = getattr(transformers, "CLIPImageProcessorPil", transformers.CLIPImageProcessor)
+Processor = clip_image_processor_class()
 
 
 @pytest.mark.parametrize("shape", [(84, 84), (160, 160), (224, 224), (300, 200), (120, 250), (480, 640)])
