@@ -56,6 +56,8 @@ class ShaperContractError(RewardPluginError, AssertionError):
 
 class RewardCodeError(RewardPluginError, ValueError):
     """A reward program (or a request for one) is unusable: no code in a reply, bad generation arguments."""
+
+
 class LLMError(RewardPluginError):
     """A chat-completions server could not give a reply; the message says which server and why."""
 
@@ -115,3 +117,8 @@ class RewardSandboxError(RewardPluginError, RuntimeError):
     def __init__(self, message: str, *, kind: str) -> None:
         super().__init__(message)
         self.kind = kind
+class ModelLoadError(RewardPluginError, OSError):
+    """Pretrained weights (CLIP, a sentence encoder) are neither in a local folder nor downloadable.
+
+    The message says where the weights were looked for and how to get them onto this machine.
+    """

@@ -32,6 +32,8 @@ BUILTIN_SHAPERS: dict[str, str] = {
     "vlm_judge": "reward_plugins.vlm.judge:VLMJudge",
     "oni": "reward_plugins.oni.shaper:ONIBonus",
     "code": "reward_plugins.code.shaper:CodeShaper",
+    "vlm_clip": "reward_plugins.vlm.clip:VLMClipReward",
+    "embedding_goal": "reward_plugins.vlm.embedding_goal:EmbeddingGoalReward",
 }
 
 _registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)
