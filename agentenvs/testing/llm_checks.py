@@ -18,6 +18,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Callable
 from itertools import combinations
 from typing import Any
 
@@ -197,7 +198,7 @@ def check_llm_seed_purity(env_id: str, n: int = 2) -> None:
             f"other global RNG use): {outputs} vs this process {local}")
 
 
-LLM_CHECKS = {
+LLM_CHECKS: dict[str, Callable[..., None]] = {
     "llm_completions": check_llm_completions,
     "llm_task_rows": check_llm_task_rows,
     "llm_seed_purity": check_llm_seed_purity,
