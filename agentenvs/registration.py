@@ -76,7 +76,7 @@ def _sokoban(id_: str, description: str, vector: bool = True, **kwargs: Any) -> 
                     oracle=_SOKOBAN_ORACLE)
 
 
-_GUI_SMALL = dict(screen_size=(160, 120), obs_size=(84, 84), min_elements=3, max_elements=8)
+_GUI_SMALL: dict[str, Any] = dict(screen_size=(160, 120), obs_size=(84, 84), min_elements=3, max_elements=8)
 
 
 def _gui(id_: str, entry_point: str, description: str, vector: str | None = None, **kwargs: Any) -> EnvEntry:

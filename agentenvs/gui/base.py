@@ -10,6 +10,7 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
+from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
 from ..core.info import make_info
@@ -46,7 +47,8 @@ class GUIEnv(gym.Env):
         self.max_steps = int(max_steps)
         self.reward_fn = reward_fn or hit_reward
         self._image_size = self.obs_size or tasks.max_size
-        self.observation_space = observation_space(self._image_size, instruction_mode, buckets, with_cursor)
+        self.observation_space: spaces.Dict = observation_space(self._image_size, instruction_mode, buckets,
+                                                                with_cursor)
         self.reward_state_space = reward_state_space(tasks.max_size, tasks.max_elements, self.max_steps)
         self.reward_state_doc = reward_state_doc(self.reward_state_space)
         self._renderer = Renderer(render_mode, self.metadata["render_modes"], rgb=self._frame, ansi=self._ansi,
@@ -76,7 +78,7 @@ class GUIEnv(gym.Env):
         image = resize(task.screen.image, self._image_size)
         self._obs_layer = CursorLayer(image, pointer_height(image.shape[0]))
         self._full_layer = None
-        self._instruction_obs = encode_instruction(task.instruction, self.observation_space["instruction"])
+        self._instruction_obs = encode_instruction(task.instruction, self.observation_space.spaces["instruction"])
         self.steps = 0
         self.clicked, self.valid = False, True
         return task

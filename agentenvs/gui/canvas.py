@@ -122,10 +122,11 @@ class Canvas:
         if role == "checkbox":
             self.rect((x, top, x + s, top + s), self.accent if on else self.colors["field"], self.colors["border"], 2)
             if on:
-                self.draw.line([(x + 0.2 * s, top + 0.5 * s), (x + 0.42 * s, top + 0.75 * s), (x + 0.8 * s, top + 0.25 * s)],
-                               fill=(255, 255, 255), width=max(1, s // 6))
+                tick = [(x + 0.2 * s, top + 0.5 * s), (x + 0.42 * s, top + 0.75 * s), (x + 0.8 * s, top + 0.25 * s)]
+                self.draw.line(tick, fill=(255, 255, 255), width=max(1, s // 6))
         else:
-            self.draw.ellipse([x, top, x + s - 1, top + s - 1], fill=self.colors["field"], outline=self.colors["border"])
+            self.draw.ellipse([x, top, x + s - 1, top + s - 1], fill=self.colors["field"],
+                              outline=self.colors["border"])
             if on:
                 q = s // 4
                 self.draw.ellipse([x + q, top + q, x + s - 1 - q, top + s - 1 - q], fill=self.accent)
@@ -148,7 +149,8 @@ class Canvas:
         if self.full():
             return 0
         w, h = self.text_width(label) + round(1.6 * self.fs), self.row
-        self.rect((x, y, x + w, y + h), self.colors["window"] if selected else self.colors["bar"], self.colors["border"])
+        fill = self.colors["window"] if selected else self.colors["bar"]
+        self.rect((x, y, x + w, y + h), fill, self.colors["border"])
         if selected:
             self.rect((x, y + h - 3, x + w, y + h), self.accent)
         self.text(x + w / 2, y + h / 2, label, self.colors["text"], "mm")

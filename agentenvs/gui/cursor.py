@@ -74,8 +74,10 @@ def place_batch(frames: np.ndarray, clean: np.ndarray, source: np.ndarray, rows:
         clean: ``uint8 [P, H + h, W + w, 3]`` clean screens, padded alike.
         source: ``int [R]``: the clean screen of each frame moved.
         rows: ``int [R]``: the frames to move.
-        old, new: ``int [R, 2]`` pointer tips (x, y), within ``[0, W) x [0, H)``.
-        rgb, alpha: the sprite.
+        old: ``int [R, 2]`` pointer tips (x, y) to erase, within ``[0, W) x [0, H)``.
+        new: ``int [R, 2]`` pointer tips to draw.
+        rgb: the sprite's colours (:func:`sprite`).
+        alpha: the sprite's mask.
     """
     h, w = alpha.shape
     frame_rows, clean_rows = rows[:, None, None], source[:, None, None]

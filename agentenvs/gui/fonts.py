@@ -55,7 +55,7 @@ def text_mask(text: str, size: int, anchor: str) -> tuple[Image.Image, int, int]
     Pasting a cached mask costs a fraction of drawing the text again, and screens reuse their labels.
     """
     face = font(size)
-    left, top, right, bottom = face.getbbox(text, anchor=anchor)
+    left, top, right, bottom = (int(v) for v in face.getbbox(text, anchor=anchor))
     mask = Image.new("L", (max(1, right - left), max(1, bottom - top)))
     ImageDraw.Draw(mask).text((-left, -top), text, fill=255, font=face, anchor=anchor)
     return mask, left, top

@@ -37,7 +37,8 @@ class ScreenConfig:
     def __post_init__(self) -> None:
         width, height = self.size if len(self.size) == 2 else (0, 0)
         small, large = min(width, height), max(width, height)
-        if not (min(MIN_SIZE) <= small and max(MIN_SIZE) <= large and small <= min(MAX_SIZE) and large <= max(MAX_SIZE)):
+        fits = min(MIN_SIZE) <= small <= min(MAX_SIZE) and max(MIN_SIZE) <= large <= max(MAX_SIZE)
+        if not fits:
             raise ConfigError(f"size must be (width, height) from {MIN_SIZE} up to {MAX_SIZE} (or the portrait "
                               f"swap of each), got {self.size}")
         for name, values, allowed in (("looks", self.looks, LOOKS), ("themes", self.themes, THEMES)):

@@ -40,7 +40,7 @@ def gap(anchor: Element, other: Element, direction: str) -> float | None:
 
 
 def nearest(elements: tuple[Element, ...], anchor: int, role: str, direction: str) -> int | None:
-    """The element of ``role`` strictly nearest to ``elements[anchor]`` in ``direction``, or ``None`` (none, or a tie)."""
+    """The element of ``role`` strictly nearest to ``elements[anchor]`` in ``direction``; ``None`` for none or a tie."""
     gaps = sorted((g, i) for i, e in enumerate(elements) if i != anchor and e.role == role
                   and (g := gap(elements[anchor], e, direction)) is not None)
     if not gaps or (len(gaps) > 1 and gaps[1][0] == gaps[0][0]):

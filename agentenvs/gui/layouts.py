@@ -15,6 +15,9 @@ from .constants import ICONS
 from .vocabulary import Vocabulary
 
 _ICON_KINDS = tuple(k for k in ICONS if k != "close")
+_ROWS = ("buttons", "field", "checkbox", "radio", "links", "text")
+_ROW_ODDS = (0.26, 0.18, 0.2, 0.14, 0.12, 0.1)
+"""Kinds of form rows and how often each is drawn."""
 
 
 class Words:
@@ -55,7 +58,7 @@ def _column(c: Canvas, words: Words, box: tuple[int, int, int, int], container: 
     y = y1
     rng = c.rng
     while not c.full():
-        kind = str(rng.choice(["buttons", "field", "checkbox", "radio", "links", "text"], p=[.26, .18, .2, .14, .12, .1]))
+        kind = str(rng.choice(_ROWS, p=_ROW_ODDS))
         height = round(1.5 * c.fs) if kind in ("checkbox", "radio", "links") else c.row
         if y + height > y2:
             return

@@ -40,7 +40,8 @@ class GUICursorOracle:
             return int(np.argmin(np.abs(landed - centre).sum(axis=1)))
         if env.action_mode == "continuous":
             delta = np.clip((centre - cursor) / (MAX_MOVE * size), -1, 1)
-            return np.array([*(0.0, 0.0) if hit else delta, 1.0 if hit else -1.0], np.float32)
+            move = np.zeros(2) if hit else delta
+            return np.array([move[0], move[1], 1.0 if hit else -1.0], np.float32)
         if env.action_mode == "absolute":
             return np.array([*(centre / size), 1.0], np.float32)
         return "<answer>STOP</answer>" if hit else f"<answer>({centre[0]:.0f}, {centre[1]:.0f})</answer>"

@@ -6,7 +6,7 @@ Field names are part of the contract the grounding shapers (``reward_plugins.gro
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from gymnasium import spaces
@@ -87,5 +87,5 @@ def reward_state_values(episode: dict[str, np.ndarray], *, cursor: np.ndarray, p
         "element_boxes": episode["element_boxes"].copy(),
         "element_roles": episode["element_roles"].copy(),
         "num_elements": episode["num_elements"].copy(),
-        "instruction": fit_text(instruction, space["instruction"]),
+        "instruction": fit_text(instruction, cast(spaces.Text, space["instruction"])),
     }

@@ -1,9 +1,10 @@
 """The native GUICursor vector env: ``num_envs`` cursors over a pool of pre-rendered screens, stepped with numpy."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
+from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space
@@ -61,7 +62,7 @@ class GUICursorVectorEnv(VectorEnv):
         self.tasks = GeneratedTasks(ScreenConfig(tuple(screen_size), tuple(looks), tuple(themes),  # type: ignore[arg-type]
                                                  min_elements, max_elements, split))
         self.pool_size = int(pool_size) if pool_size is not None else max(64, self.num_envs)
-        self.single_observation_space = observation_space(size, instruction_mode, buckets, cursor=True)
+        self.single_observation_space: spaces.Dict = observation_space(size, instruction_mode, buckets, cursor=True)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
         self.single_action_space = action_space(action_mode)
         self.action_space = batch_space(self.single_action_space, self.num_envs)
@@ -94,11 +95,13 @@ class GUICursorVectorEnv(VectorEnv):
         arrays = [task_arrays(t, self.tasks.max_elements) for t in tasks]
         for row, task in enumerate(tasks):
             images[row, :height, :width] = resize(task.screen.image, self.obs_size)
-        pool = {key: np.stack([a[key] for a in arrays]) for key in arrays[0]}
+        pool: dict[str, Any] = {key: np.stack([a[key] for a in arrays]) for key in arrays[0]}
         pool["images"] = images
-        pool["instruction_obs"] = np.stack([encode_instruction(t.instruction, self.single_observation_space[
-            "instruction"]) for t in tasks])
-        pool["instructions"] = [fit_text(t.instruction, self.single_reward_state_space["instruction"]) for t in tasks]
+        instruction_space = self.single_observation_space.spaces["instruction"]
+        text = cast(spaces.Text, self.single_reward_state_space.spaces["instruction"])
+        pool["instruction_obs"] = np.stack([np.asarray(encode_instruction(t.instruction, instruction_space))
+                                            for t in tasks])
+        pool["instructions"] = [fit_text(t.instruction, text) for t in tasks]
         pool["kinds"] = np.array([t.kind for t in tasks])
         return pool
 

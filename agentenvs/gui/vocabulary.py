@@ -45,7 +45,7 @@ _TEST = Vocabulary(
              "Rename", "Attach"),
     links=("Roadmap", "Partners", "Press", "Events", "Sitemap", "Investors", "Community", "Changelog"),
     fields=("Surname", "Postcode", "Website", "Birthday", "Nickname", "Tax ID"),
-    options=("Offline mode", "Autoplay", "Two-factor", "Captions", "Night light", "Hotspot", "Vibrate"),
+    options=("Airplane", "Autoplay", "Two-factor", "Captions", "Night light", "Hotspot", "Vibrate"),
     tabs=("Security", "Storage", "Language", "Billing", "Devices", "Sharing"),
     menus=("Run", "Debug", "Layer", "Select", "Image", "Table"),
     items=("Receipts", "Podcasts", "Backups", "Screenshots", "Templates", "Meetings", "Tickets", "Travel"),
