@@ -1,6 +1,7 @@
 """What a generated screen is: its pixels, its interactive elements, and one task on it."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,6 @@ class Task:
         return self.screen.elements[self.target]
 
 
-def inside(box: Box | np.ndarray, x: float, y: float) -> bool:
+def inside(box: Sequence[float] | np.ndarray, x: float, y: float) -> bool:
     """Whether point ``(x, y)`` lies in ``box``, edges included (SeeClick's and ScreenSpot's hit test)."""
     return bool(box[0] <= x <= box[2] and box[1] <= y <= box[3])
