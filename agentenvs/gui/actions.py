@@ -81,6 +81,9 @@ def _box_actions(actions: object, mode: str, batch: int | None) -> np.ndarray:
 
 
 def _discrete_actions(actions: object, batch: int | None) -> np.ndarray:
+    if batch is None and isinstance(actions, (int, np.integer)) and not isinstance(actions, bool) and \
+            0 <= actions < NUM_DISCRETE:  # the common single-env case, without array checks
+        return np.array([actions], dtype=np.int64)
     array = np.asarray(actions)
     shape = () if batch is None else (batch,)
     if array.shape != shape or array.dtype == bool or not np.issubdtype(array.dtype, np.integer) or \

@@ -74,7 +74,7 @@ class GUIEnv(gym.Env):
             raise ConfigError(f"options['task_index'] must be an int in 0..{len(self.tasks) - 1}, got {index!r}")
         task = self.tasks.task(int(index))
         self._task = task
-        self._episode = task_arrays(task, self.tasks.max_elements)
+        self._episode = task_arrays(task, self.tasks.max_elements, self.reward_state_space)
         image = resize(task.screen.image, self._image_size)
         self._obs_layer = CursorLayer(image, pointer_height(image.shape[0]))
         self._full_layer = None
@@ -98,13 +98,16 @@ class GUIEnv(gym.Env):
         obs = self._instruction_obs
         return obs.copy() if isinstance(obs, np.ndarray) else obs
 
+    def _hit(self) -> bool:
+        return self.clicked and inside(self._require_task().target_element.box, *self.cursor)
+
     def _reward(self) -> float:
+        if self.reward_fn is hit_reward:  # the default needs two flags, not the whole reward state
+            return float(self._hit())
         return float(self.reward_fn(self.reward_state()))
 
     def _info(self) -> dict[str, Any]:
-        task = self._require_task()
-        success = self.clicked and inside(task.target_element.box, *self.cursor)
-        return make_info(success, self.steps, self.valid, {"instruction_kind": task.kind})
+        return make_info(self._hit(), self.steps, self.valid, {"instruction_kind": self._require_task().kind})
 
     # -- the contract --------------------------------------------------------------------------
     def instruction(self) -> str:
@@ -113,10 +116,9 @@ class GUIEnv(gym.Env):
 
     def reward_state(self) -> dict[str, Any]:
         """The reward state (see :attr:`reward_state_doc`), contained in :attr:`reward_state_space`."""
-        task = self._require_task()
+        self._require_task()
         return reward_state_values(self._episode, cursor=self.cursor, pred_box=self.pred_box, clicked=self.clicked,
-                                   valid=self.valid, step=self.steps, max_steps=self.max_steps,
-                                   instruction=task.instruction, space=self.reward_state_space)
+                                   valid=self.valid, step=self.steps, max_steps=self.max_steps)
 
     @property
     def target_box(self) -> tuple[int, int, int, int]:

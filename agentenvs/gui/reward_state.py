@@ -55,8 +55,12 @@ def reward_state_doc(space: spaces.Dict) -> str:
     return describe_reward_state(space, DESCRIPTIONS)
 
 
-def task_arrays(task: Task, max_elements: int) -> dict[str, np.ndarray]:
-    """The per-episode fields of ``task``: target box, element boxes and roles (padded), counts, screen size."""
+def task_arrays(task: Task, max_elements: int, space: spaces.Dict) -> dict[str, Any]:
+    """The per-episode fields of ``task``.
+
+    Target box, element boxes and roles (padded), counts, screen size, and the instruction fitted to
+    ``space``'s text field.
+    """
     elements = task.screen.elements[:max_elements]
     boxes = np.full((max_elements, 4), -1, np.float32)
     roles = np.full(max_elements, -1, np.int64)
@@ -69,11 +73,12 @@ def task_arrays(task: Task, max_elements: int) -> dict[str, np.ndarray]:
         "element_boxes": boxes,
         "element_roles": roles,
         "num_elements": np.array(len(elements), np.int64),
+        "instruction": fit_text(task.instruction, cast(spaces.Text, space["instruction"])),
     }
 
 
-def reward_state_values(episode: dict[str, np.ndarray], *, cursor: np.ndarray, pred_box: np.ndarray, clicked: bool,
-                        valid: bool, step: int, max_steps: int, instruction: str, space: spaces.Dict) -> dict[str, Any]:
+def reward_state_values(episode: dict[str, Any], *, cursor: np.ndarray, pred_box: np.ndarray, clicked: bool,
+                        valid: bool, step: int, max_steps: int) -> dict[str, Any]:
     """One env's reward state: the episode's fields plus this step's."""
     return {
         "cursor": cursor.astype(np.float32),
@@ -87,5 +92,5 @@ def reward_state_values(episode: dict[str, np.ndarray], *, cursor: np.ndarray, p
         "element_boxes": episode["element_boxes"].copy(),
         "element_roles": episode["element_roles"].copy(),
         "num_elements": episode["num_elements"].copy(),
-        "instruction": fit_text(instruction, cast(spaces.Text, space["instruction"])),
+        "instruction": episode["instruction"],
     }

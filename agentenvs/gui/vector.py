@@ -1,7 +1,7 @@
 """The native GUICursor vector env: ``num_envs`` cursors over a pool of pre-rendered screens, stepped with numpy."""
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 from gymnasium import spaces
@@ -11,7 +11,6 @@ from gymnasium.vector.utils import batch_space
 
 from ..core.arguments import refuse_unknown_kwargs
 from ..core.info import make_info, vector_info
-from ..core.text import fit_text
 from ..errors import ConfigError
 from .actions import action_space, apply_actions, check_action_mode
 from .constants import LOOKS, SPLIT_SPAN, THEMES
@@ -92,16 +91,16 @@ class GUICursorVectorEnv(VectorEnv):
         indices = np.random.default_rng(seed).integers(SPLIT_SPAN, size=self.pool_size)
         tasks = [self.tasks.task(int(i)) for i in indices]
         images = np.zeros((len(tasks), height + pad_h, width + pad_w, 3), np.uint8)
-        arrays = [task_arrays(t, self.tasks.max_elements) for t in tasks]
+        arrays = [task_arrays(t, self.tasks.max_elements, self.single_reward_state_space) for t in tasks]
+        instructions = [a.pop("instruction") for a in arrays]
         for row, task in enumerate(tasks):
             images[row, :height, :width] = resize(task.screen.image, self.obs_size)
         pool: dict[str, Any] = {key: np.stack([a[key] for a in arrays]) for key in arrays[0]}
         pool["images"] = images
         instruction_space = self.single_observation_space.spaces["instruction"]
-        text = cast(spaces.Text, self.single_reward_state_space.spaces["instruction"])
         pool["instruction_obs"] = np.stack([np.asarray(encode_instruction(t.instruction, instruction_space))
                                             for t in tasks])
-        pool["instructions"] = [fit_text(t.instruction, text) for t in tasks]
+        pool["instructions"] = instructions
         pool["kinds"] = np.array([t.kind for t in tasks])
         return pool
 
