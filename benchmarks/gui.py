@@ -16,7 +16,9 @@ Lines (JSON, one per figure; each carries ``load1``, the 1-minute load average, 
 - ``screen_generation_1280x800``: ``generate_task`` (layout, drawing with text, instruction),
   median and p90 over fresh screen ids after a warm-up; goal: median <= 20 ms.
 
-Rates are timed in ``REPEATS`` chunks: ``steps_per_s`` is the best chunk, ``median_steps_per_s`` the median.
+Rates are timed in ``REPEATS`` chunks: ``steps_per_s`` is the best chunk, ``median_steps_per_s`` the median;
+``cpu_steps_per_s`` (and ``median_cpu_ms``) count this process's CPU time instead of wall time, the
+figure other processes on a shared machine disturb least.
 
     python benchmarks/gui.py [--quick]
 """
@@ -49,13 +51,19 @@ def emit(**fields: Any) -> dict[str, Any]:
     return fields
 
 
+CPU_RATES: dict[str, float] = {}
+"""The last :func:`chunks` call's best rate in CPU time (``time.process_time``), which other processes disturb less."""
+
+
 def chunks(run: Any, steps: int) -> tuple[float, float]:
-    """Best and median rate (steps/s) of ``REPEATS`` timed calls of ``run(steps)``."""
-    rates = []
+    """Best and median wall-clock rate (steps/s) of ``REPEATS`` timed calls of ``run(steps)``."""
+    rates, cpu = [], []
     for _ in range(REPEATS):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         run(steps)
         rates.append(steps / (time.perf_counter() - start))
+        cpu.append(steps / max(time.process_time() - start_cpu, 1e-9))
+    CPU_RATES["best"] = max(cpu)
     return max(rates), statistics.median(rates)
 
 
@@ -70,7 +78,8 @@ def full_resolution(steps: int) -> tuple[float, float]:
 
     best, median = chunks(run, steps)
     emit(bench="gui", what="steps_full_res", impl="agentenvs", screen="1280x800", obs="1280x800x3",
-         steps_per_s=round(best), median_steps_per_s=round(median), goal=">= 2000")
+         steps_per_s=round(best), median_steps_per_s=round(median), cpu_steps_per_s=round(CPU_RATES["best"]),
+         goal=">= 2000")
 
     base: Any = env.unwrapped
     screen = Image.fromarray(base._task.screen.image)
@@ -86,7 +95,7 @@ def full_resolution(steps: int) -> tuple[float, float]:
 
     pil_best, pil_median = chunks(pil, max(steps // 10, 50))
     emit(bench="gui", what="steps_full_res_pil", impl="PIL copy+paste+asarray", screen="1280x800",
-         steps_per_s=round(pil_best), median_steps_per_s=round(pil_median))
+         steps_per_s=round(pil_best), median_steps_per_s=round(pil_median), cpu_steps_per_s=round(CPU_RATES["best"]))
     frame = base._obs_layer.frame
 
     def copy(n: int) -> None:
@@ -95,7 +104,7 @@ def full_resolution(steps: int) -> tuple[float, float]:
 
     floor, floor_median = chunks(copy, steps)
     emit(bench="gui", what="copy_floor_full_res", impl="numpy copy of a 1280x800x3 uint8 array",
-         steps_per_s=round(floor), median_steps_per_s=round(floor_median))
+         steps_per_s=round(floor), median_steps_per_s=round(floor_median), cpu_steps_per_s=round(CPU_RATES["best"]))
     emit(bench="gui", what="ratio_full_res_vs_pil", ratio=round(best / pil_best, 1), goal=">= 10",
          ours_share_of_copy_floor=round(best / floor, 2))
     env.close()
@@ -113,7 +122,8 @@ def vector(steps: int, num_envs: int = 256) -> None:
 
     best, median = chunks(run, steps)
     emit(bench="gui", what=f"steps_vector_small_{num_envs}", impl="agentenvs", obs="84x84x3 + 256 hashed + 2",
-         steps_per_s=round(best * num_envs), median_steps_per_s=round(median * num_envs), goal=">= 50000")
+         steps_per_s=round(best * num_envs), median_steps_per_s=round(median * num_envs),
+         cpu_steps_per_s=round(CPU_RATES["best"] * num_envs), goal=">= 50000")
     venv.close()
 
 
@@ -121,15 +131,17 @@ def generation(count: int) -> None:
     config = ScreenConfig(size=(1280, 800))
     for i in range(20):  # warm-up: font faces and the text-mask cache of common labels
         generate_task(10**6 + i, config)
-    times, elements = [], []
+    times, cpu, elements = [], [], []
     for i in range(count):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         task = generate_task(i, config)
         times.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
         elements.append(len(task.screen.elements))
     emit(bench="gui", what="screen_generation_1280x800", impl="agentenvs", screens=count,
          median_ms=round(1000 * statistics.median(times), 2), p90_ms=round(1000 * float(np.quantile(times, 0.9)), 2),
-         mean_elements=round(float(np.mean(elements)), 1), goal="median <= 20 ms")
+         median_cpu_ms=round(1000 * statistics.median(cpu), 2), mean_elements=round(float(np.mean(elements)), 1),
+         goal="median <= 20 ms")
 
 
 def main() -> None:

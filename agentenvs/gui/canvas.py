@@ -40,7 +40,8 @@ class Canvas:
         self.rng = rng
         self.colors = dict(PALETTES[theme])
         self.accent: Color = ACCENTS[int(rng.integers(len(ACCENTS)))]
-        self.fs = int(np.clip(round(max(size) * 0.011), 8, 20))
+        portrait = size[1] > size[0]  # phones: text sized to the width, as apps scale to it
+        self.fs = int(np.clip(round(size[0] * 0.036 if portrait else max(size) * 0.011), 8, 40))
         self.image = Image.new("RGB", size, self.colors["desktop"])
         self.draw = ImageDraw.Draw(self.image)
         self.budget = budget

@@ -12,10 +12,15 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 
+MIN_POINTER = 7
+SMALL_POINTER_COLOUR = (255, 0, 255)
+"""Smallest pointer height, and the colour of pointers under 12 pixels (larger ones are white, outlined black)."""
+
+
 @functools.lru_cache(maxsize=32)
 def sprite(height: int) -> tuple[np.ndarray, np.ndarray]:
     """An arrow pointer ``height`` pixels tall: ``(rgb uint8 [h, w, 3], alpha bool [h, w])``, hotspot at (0, 0)."""
-    h = max(3, height)
+    h = max(MIN_POINTER, height)
     w = max(2, round(h * 0.64))
     outline = [(0, 0), (0, h * 0.8), (w * 0.3, h * 0.62), (w * 0.55, h - 1), (w * 0.75, h * 0.9), (w * 0.5, h * 0.56),
                (w - 1, h * 0.56)]
@@ -24,15 +29,14 @@ def sprite(height: int) -> tuple[np.ndarray, np.ndarray]:
     ImageDraw.Draw(image).polygon(outline, fill=(255, 255, 255), outline=(0, 0, 0))
     ImageDraw.Draw(alpha).polygon(outline, fill=255, outline=255)
     rgb = np.array(image, dtype=np.uint8)
-    if h < 8:  # too small for an outline: draw it black with a white tip, visible on light and dark screens
-        rgb[:] = 0
-        rgb[0, 0] = 255
+    if h < 12:  # too small for a white core inside a black outline: solid magenta, seen on light and dark screens
+        rgb[:] = SMALL_POINTER_COLOUR
     return rgb, np.array(alpha) > 0
 
 
 def pointer_height(screen_height: int) -> int:
-    """Pointer size for a screen (or observation) ``screen_height`` pixels tall: about 1/40 of it, at least 3."""
-    return max(3, round(screen_height / 40))
+    """Pointer size for a screen (or observation) ``screen_height`` pixels tall: about 1/40 of it, at least 7."""
+    return max(MIN_POINTER, round(screen_height / 40))
 
 
 class CursorLayer:

@@ -231,6 +231,12 @@ def mobile(c: Canvas, words: Words) -> None:
     top += bar
     nav = round(3.2 * fs) if h >= 200 else 0
     bottom = h - nav
+    if nav:
+        c.rect((0, bottom, w, h), c.colors["bar"])
+        count = int(rng.integers(3, 5))
+        slot = w // count
+        for i, kind in enumerate(words.icons(count)):
+            c.icon(i * slot + (slot - c.row) // 2, bottom + (nav - c.row) // 2, kind, "navigation bar", framed=False)
     y = top
     for _ in range(int(rng.integers(1, 5))):
         if y + 2 * fs > (top + bottom) // 2:
@@ -238,12 +244,6 @@ def mobile(c: Canvas, words: Words) -> None:
         c.list_item(0, y, w, words.pick("items"), f"{title} list", selected=False)
         y += round(2.0 * fs)
     fill(c, words, (2 * pad, y + pad, w - 2 * pad, bottom - pad), f"{title} screen")
-    if nav:
-        c.rect((0, bottom, w, h), c.colors["bar"])
-        count = int(rng.integers(3, 5))
-        slot = w // count
-        for i, kind in enumerate(words.icons(count)):
-            c.icon(i * slot + (slot - c.row) // 2, bottom + (nav - c.row) // 2, kind, "navigation bar", framed=False)
 
 
 LAYOUTS = {"desktop": desktop, "web": web, "mobile": mobile}
