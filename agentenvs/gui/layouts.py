@@ -43,13 +43,17 @@ class Words:
 def fill(c: Canvas, words: Words, box: tuple[int, int, int, int], container: str) -> None:
     """Fill ``box`` with rows of form controls (buttons, fields, checkboxes, radios, links, body text).
 
-    A wide box is filled in columns of about 30 characters' width, left to right.
+    A wide box is filled in columns of about 30 characters' width, left to right, each with an even
+    share of the elements left.
     """
     x1, y1, x2, y2 = box
     columns = int(np.clip((x2 - x1) // (30 * c.fs), 1, 3))
     width = (x2 - x1) // columns
+    budget = c.budget
     for i in range(columns):
+        c.budget = len(c.elements) - (len(c.elements) - budget) // (columns - i)  # ceil of an even share
         _column(c, words, (x1 + i * width, y1, x1 + (i + 1) * width - c.fs, y2), container)
+    c.budget = budget
 
 
 def _column(c: Canvas, words: Words, box: tuple[int, int, int, int], container: str) -> None:
