@@ -115,7 +115,8 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
          "ScreenSpot-style grounding in one step on 1280x800 synthetic screens: point (or box) at the instructed "
          "element in normalised coordinates"),
     _gui("agentenvs/GUIGround-Small-v0", "ground_env:GUIGroundEnv",
-         "GUIGround on 160x120 screens with 3-8 elements, 84x84 image obs", **_GUI_SMALL),
+         "GUIGround on 160x120 screens with 3-8 elements, 84x84 image obs",
+         "agentenvs.gui.vector:GUIGroundVectorEnv", **_GUI_SMALL),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

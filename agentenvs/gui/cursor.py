@@ -11,7 +11,6 @@ import functools
 import numpy as np
 from PIL import Image, ImageDraw
 
-
 MIN_POINTER = 7
 SMALL_POINTER_COLOUR = (255, 0, 255)
 """Smallest pointer height, and the colour of pointers under 12 pixels (larger ones are white, outlined black)."""

@@ -17,6 +17,35 @@ GROUND_MODES = {"point": 2, "box": 4}
 """Action mode -> action length (normalised x, y; or x1, y1, x2, y2)."""
 
 
+def ground_actions(mode: str, actions: object, sizes: np.ndarray,
+                   batch: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The clicks (``float [B, 2]``) and predicted boxes (``float [B, 4]``) of normalised point or box actions.
+
+    Args:
+        mode: ``"point"`` or ``"box"``.
+        actions: one action (``batch=None``) or ``batch`` of them.
+        sizes: ``float [B, 2]`` screen (width, height) of each row.
+        batch: ``None`` for one env's action, else the number of rows.
+
+    Raises:
+        InvalidActionError: an action outside the space, naming it.
+    """
+    size = GROUND_MODES[mode]
+    shape = (size,) if batch is None else (batch, size)
+    try:
+        array = np.asarray(actions, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise InvalidActionError(f"{mode} action {actions!r} is not {size} numbers in [0, 1]") from err
+    if array.shape != shape or not np.isfinite(array).all() or (array < 0).any() or (array > 1).any():
+        raise InvalidActionError(f"{mode} action {actions!r} is outside the action space (shape {shape}, "
+                                 "values in [0, 1])")
+    pixels = array.reshape(-1, size) * np.tile(sizes, size // 2)
+    if size == 2:
+        return pixels, np.tile(pixels, 2)
+    boxes = np.concatenate([np.minimum(pixels[:, :2], pixels[:, 2:]), np.maximum(pixels[:, :2], pixels[:, 2:])], 1)
+    return (boxes[:, :2] + boxes[:, 2:]) / 2, boxes
+
+
 class GUIGroundEnv(GUIEnv):
     """Point at (or box) the instructed element in one step; the episode then terminates.
 
@@ -61,21 +90,8 @@ class GUIGroundEnv(GUIEnv):
 
     def step(self, action: Any) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         self._require_task()
-        size = GROUND_MODES[self.action_mode]
-        try:
-            array = np.asarray(action, dtype=np.float64)
-        except (TypeError, ValueError) as err:
-            raise InvalidActionError(f"{self.action_mode} action {action!r} is not {size} numbers in [0, 1]") from err
-        if array.shape != (size,) or not np.isfinite(array).all() or (array < 0).any() or (array > 1).any():
-            raise InvalidActionError(f"{self.action_mode} action {action!r} is outside the action space "
-                                     f"{self.action_space} ({size} numbers in [0, 1])")
-        scale = np.tile(self.screen_size, size // 2)
-        pixels = array * scale
-        if size == 4:
-            pixels = np.concatenate([np.minimum(pixels[:2], pixels[2:]), np.maximum(pixels[:2], pixels[2:])])
-            self.pred_box, self.cursor = pixels, (pixels[:2] + pixels[2:]) / 2
-        else:
-            self.cursor, self.pred_box = pixels, np.tile(pixels, 2)
+        cursor, box = ground_actions(self.action_mode, action, self.screen_size[None])
+        self.cursor, self.pred_box = cursor[0], box[0]
         self.clicked, self.valid = True, True
         self.steps = 1
         reward = self._reward()

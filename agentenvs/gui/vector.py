@@ -1,4 +1,9 @@
-"""The native GUICursor vector env: ``num_envs`` cursors over a pool of pre-rendered screens, stepped with numpy."""
+"""Native GUI vector envs: ``num_envs`` episodes over a pool of pre-rendered screens, stepped with numpy.
+
+:class:`GUIPoolVectorEnv` holds what both share (the pool, resets, reward state, instructions,
+rendering); :class:`GUICursorVectorEnv` moves pointers, :class:`GUIGroundVectorEnv` scores one point
+or box per episode.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -16,55 +21,43 @@ from .actions import action_space, apply_actions, check_action_mode
 from .constants import LOOKS, SPLIT_SPAN, THEMES
 from .cursor import place_batch, pointer_height, sprite
 from .generator import ScreenConfig
+from .ground_env import GROUND_MODES, ground_actions
 from .observation import check_size, encode_instruction, observation_space, resize
 from .reward_state import reward_state_doc, reward_state_space, task_arrays
 from .tasks import GeneratedTasks
 
 
-class GUICursorVectorEnv(VectorEnv):
-    """``num_envs`` GUICursor episodes stepped together; the batched twin of :class:`~.cursor_env.GUICursorEnv`.
+class GUIPoolVectorEnv(VectorEnv):
+    """The shared part of the GUI vector envs (see :class:`GUICursorVectorEnv` for the arguments).
 
-    Same spaces (per env), actions (``"discrete"``, ``"continuous"``, ``"absolute"``; no text), hit
-    reward, info keys and reward state as the single env. Screens come from a pool of ``pool_size``
-    tasks (default ``max(64, num_envs)``) generated when the env is first reset with a new seed, each
-    resized to ``obs_size`` once and kept: a reset is a row copy and a step moves ``num_envs`` pointer
-    patches with one indexed assignment. ``obs_size`` must be set (the pool holds observation-sized
-    screens). Autoreset is Gymnasium's ``NEXT_STEP``; ``reset(options={"reset_mask": m})`` resets some envs.
+    Screens come from a pool of ``pool_size`` tasks (default ``max(64, num_envs)``) generated when the
+    env is first reset with a new seed, each resized to ``obs_size`` once and kept: a reset is a row
+    copy. Autoreset is Gymnasium's ``NEXT_STEP``; ``reset(options={"reset_mask": m})`` resets some envs.
     ``render()`` (``"rgb_array"``) returns the observed frames, ``uint8 [B, h, w, 3]``.
-
-    Build it with ``gym.make_vec("agentenvs/GUICursor-Small-v0", num_envs=N, vectorization_mode="vector_entry_point")``.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 8, "autoreset_mode": AutoresetMode.NEXT_STEP,
                 "supports_reset_mask": True}
 
-    def __init__(self, num_envs: int = 1, screen_size: tuple[int, int] = (160, 120),
-                 obs_size: tuple[int, int] = (84, 84), action_mode: str = "discrete", instruction_mode: str = "hashed",
-                 buckets: int = 256, max_steps: int = 40, split: str = "train", looks: tuple[str, ...] = LOOKS,
-                 themes: tuple[str, ...] = THEMES, min_elements: int = 1, max_elements: int = 64,
-                 pool_size: int | None = None, render_mode: str | None = None, **unknown: Any):
-        refuse_unknown_kwargs("GUICursorVectorEnv", unknown, GUICursorVectorEnv.__init__)
-        for name, value in (("num_envs", num_envs), ("max_steps", max_steps), ("pool_size", pool_size or 1)):
+    def __init__(self, name: str, num_envs: int, screen_size: tuple[int, int], obs_size: tuple[int, int],
+                 instruction_mode: str, buckets: int, max_steps: int, config: dict[str, Any], pool_size: int | None,
+                 render_mode: str | None, with_cursor: bool):
+        for arg, value in (("num_envs", num_envs), ("max_steps", max_steps), ("pool_size", pool_size or 1)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ConfigError(f"{name} must be an int >= 1, got {value!r}")
-        if action_mode == "text" or instruction_mode == "text":
-            raise ConfigError("the native GUICursor vector env has no text actions or text instructions; use "
-                              "vectorization_mode='sync'")
+                raise ConfigError(f"{arg} must be an int >= 1, got {value!r}")
+        if instruction_mode == "text":
+            raise ConfigError(f"the native {name} vector env has no text instructions; use vectorization_mode='sync'")
         if render_mode not in (None, "rgb_array"):
-            raise ConfigError(f"the native GUICursor vector env renders 'rgb_array' only, got {render_mode!r}")
+            raise ConfigError(f"the native {name} vector env renders 'rgb_array' only, got {render_mode!r}")
         size = check_size("obs_size", obs_size)
         assert size is not None  # check_size refuses None here
-        self.obs_size = size
+        self.name, self.obs_size, self.with_cursor = name, size, with_cursor
         self.num_envs, self.max_steps = int(num_envs), int(max_steps)
-        self.action_mode = check_action_mode(action_mode, ("discrete", "continuous", "absolute"))
         self.render_mode = render_mode
-        self.tasks = GeneratedTasks(ScreenConfig(tuple(screen_size), tuple(looks), tuple(themes),  # type: ignore[arg-type]
-                                                 min_elements, max_elements, split))
+        self.tasks = GeneratedTasks(ScreenConfig(tuple(screen_size), **config))  # type: ignore[arg-type]
         self.pool_size = int(pool_size) if pool_size is not None else max(64, self.num_envs)
-        self.single_observation_space: spaces.Dict = observation_space(size, instruction_mode, buckets, cursor=True)
+        self.single_observation_space: spaces.Dict = observation_space(size, instruction_mode, buckets, with_cursor)
         self.observation_space = batch_space(self.single_observation_space, self.num_envs)
-        self.single_action_space = action_space(action_mode)
-        self.action_space = batch_space(self.single_action_space, self.num_envs)
         self.single_reward_state_space = reward_state_space(self.tasks.max_size, self.tasks.max_elements,
                                                             self.max_steps)
         self.reward_state_space = batch_space(self.single_reward_state_space, self.num_envs)
@@ -78,7 +71,7 @@ class GUICursorVectorEnv(VectorEnv):
         self._frames = np.zeros((b, size[1] + pad_h, size[0] + pad_w, 3), np.uint8)
         self._source = np.zeros(b, np.int64)
         self._cursor = np.zeros((b, 2))
-        self._tip = np.zeros((b, 2), np.int64)
+        self._pred_box = np.zeros((b, 4))
         self._steps = np.zeros(b, np.int64)
         self._clicked = np.zeros(b, bool)
         self._autoreset = np.zeros(b, bool)
@@ -106,7 +99,7 @@ class GUICursorVectorEnv(VectorEnv):
 
     def _require_pool(self) -> dict[str, Any]:
         if self._pool is None:
-            raise ResetNeeded("call reset() before using GUICursorVectorEnv")
+            raise ResetNeeded(f"call reset() before using the {self.name} vector env")
         return self._pool
 
     # -- episodes --------------------------------------------------------------------------------
@@ -127,9 +120,10 @@ class GUICursorVectorEnv(VectorEnv):
                 self._pool, self._pool_seed = self._make_pool(pool_seq), seed
         self._reset_envs(np.flatnonzero(mask))
         self._autoreset[mask] = False
-        return self._observe(), self._info(np.ones(self.num_envs, bool))
+        return self._observe(), self._info(np.zeros(self.num_envs, bool))
 
     def _reset_envs(self, ids: np.ndarray) -> None:
+        """Give ``ids`` fresh pool screens: frames, cursors (uniform on the screen), counters."""
         if ids.size == 0:
             return
         pool = self._require_pool()
@@ -137,53 +131,40 @@ class GUICursorVectorEnv(VectorEnv):
         self._source[ids] = picks
         self._frames[ids] = pool["images"][picks]
         sizes = pool["screen_size"][picks]
-        self._cursor[ids] = self._rng.uniform(0, sizes - 1)
+        self._cursor[ids] = self._rng.uniform(0, sizes - 1) if self.with_cursor else (sizes - 1) / 2
+        self._pred_box[ids] = np.tile(self._cursor[ids], 2)
         self._steps[ids] = 0
         self._clicked[ids] = False
-        self._move(ids)
 
-    def _move(self, ids: np.ndarray) -> None:
-        """Redraw the pointers of ``ids`` at their cursors."""
-        pool = self._require_pool()
-        scale = np.array(self.obs_size) / pool["screen_size"][self._source[ids]]
-        tip = np.minimum((self._cursor[ids] * scale).astype(np.int64), np.array(self.obs_size) - 1)
-        place_batch(self._frames, pool["images"], self._source[ids], ids, self._tip[ids], tip, self._rgb, self._alpha)
-        self._tip[ids] = tip
-
-    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
-        pool = self._require_pool()
-        sizes = pool["screen_size"][self._source]
-        cursor, clicked, _ = apply_actions(self.action_mode, actions, self._cursor, sizes, batch=self.num_envs)
-        live = ~self._autoreset
-        self._cursor = np.where(live[:, None], cursor, self._cursor)
-        self._clicked = clicked & live
-        self._steps += live
-        self._move(np.arange(self.num_envs))
-        hit = self._hits()
-        rewards = hit.astype(np.float64)
-        terminated = self._clicked.copy()
-        truncated = live & ~terminated & (self._steps >= self.max_steps)
-        ids = np.flatnonzero(self._autoreset)
-        self._reset_envs(ids)
-        self._autoreset = terminated | truncated
-        return self._observe(), rewards, terminated, truncated, self._info(hit)
+    def _sizes(self) -> np.ndarray:
+        return self._require_pool()["screen_size"][self._source]
 
     def _hits(self) -> np.ndarray:
         box = self._require_pool()["target_box"][self._source]
         x, y = self._cursor[:, 0], self._cursor[:, 1]
         return self._clicked & (box[:, 0] <= x) & (x <= box[:, 2]) & (box[:, 1] <= y) & (y <= box[:, 3])
 
+    def _finish(self, live: np.ndarray) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        """Rewards, ends and info after a step's cursors and clicks are set; resets last step's finished envs."""
+        hit = self._hits()
+        terminated = self._clicked.copy()
+        truncated = live & ~terminated & (self._steps >= self.max_steps)
+        self._reset_envs(np.flatnonzero(self._autoreset))
+        self._autoreset = terminated | truncated
+        return self._observe(), hit.astype(np.float64), terminated, truncated, self._info(hit)
+
     # -- views -------------------------------------------------------------------------------------
     def _observe(self) -> dict[str, np.ndarray]:
         pool = self._require_pool()
         width, height = self.obs_size
-        return {"image": self._frames[:, :height, :width].copy(),
-                "instruction": pool["instruction_obs"][self._source],
-                "cursor": (self._cursor / pool["screen_size"][self._source]).astype(np.float32)}
+        obs = {"image": self._frames[:, :height, :width].copy(), "instruction": pool["instruction_obs"][self._source]}
+        if self.with_cursor:
+            obs["cursor"] = (self._cursor / self._sizes()).astype(np.float32)
+        return obs
 
     def _info(self, hit: np.ndarray) -> dict[str, np.ndarray]:
         kinds = self._require_pool()["kinds"][self._source]
-        return vector_info(make_info(hit & self._clicked, self._steps, True, {"instruction_kind": kinds}))
+        return vector_info(make_info(hit, self._steps, True, {"instruction_kind": kinds}))
 
     def instruction(self) -> list[str]:
         """The instruction of every env."""
@@ -196,14 +177,14 @@ class GUICursorVectorEnv(VectorEnv):
         return self._require_pool()["target_box"][self._source]
 
     def reward_state(self) -> dict[str, Any]:
-        """:meth:`.cursor_env.GUICursorEnv.reward_state` with a leading batch axis."""
+        """The single env's reward state with a leading batch axis, contained in :attr:`reward_state_space`."""
         pool = self._require_pool()
         src = self._source
         b = self.num_envs
         return {
             "cursor": self._cursor.astype(np.float32),
             "target_box": pool["target_box"][src],
-            "pred_box": np.tile(self._cursor, 2).astype(np.float32),
+            "pred_box": self._pred_box.astype(np.float32),
             "screen_size": pool["screen_size"][src],
             "clicked": self._clicked.astype(np.int64),
             "action_is_valid": np.ones(b, np.int64),
@@ -220,3 +201,88 @@ class GUICursorVectorEnv(VectorEnv):
             width, height = self.obs_size
             return self._frames[:, :height, :width].copy()
         return None
+
+
+class GUICursorVectorEnv(GUIPoolVectorEnv):
+    """``num_envs`` GUICursor episodes stepped together; the batched twin of :class:`~.cursor_env.GUICursorEnv`.
+
+    Same spaces (per env), actions (``"discrete"``, ``"continuous"``, ``"absolute"``; no text), hit
+    reward, info keys and reward state as the single env; screens from a pool (see
+    :class:`GUIPoolVectorEnv`); a step moves ``num_envs`` pointer patches with one indexed assignment.
+    ``obs_size`` must be set (the pool holds observation-sized screens).
+
+    Build it with ``gym.make_vec("agentenvs/GUICursor-Small-v0", num_envs=N, vectorization_mode="vector_entry_point")``.
+    """
+
+    def __init__(self, num_envs: int = 1, screen_size: tuple[int, int] = (160, 120),
+                 obs_size: tuple[int, int] = (84, 84), action_mode: str = "discrete", instruction_mode: str = "hashed",
+                 buckets: int = 256, max_steps: int = 40, split: str = "train", looks: tuple[str, ...] = LOOKS,
+                 themes: tuple[str, ...] = THEMES, min_elements: int = 1, max_elements: int = 64,
+                 pool_size: int | None = None, render_mode: str | None = None, **unknown: Any):
+        refuse_unknown_kwargs("GUICursorVectorEnv", unknown, GUICursorVectorEnv.__init__)
+        if action_mode == "text":
+            raise ConfigError("the native GUICursor vector env has no text actions; use vectorization_mode='sync'")
+        self.action_mode = check_action_mode(action_mode, ("discrete", "continuous", "absolute"))
+        config = dict(looks=tuple(looks), themes=tuple(themes), min_elements=min_elements,
+                      max_elements=max_elements, split=split)
+        super().__init__("GUICursor", num_envs, screen_size, obs_size, instruction_mode, buckets, max_steps, config,
+                         pool_size, render_mode, with_cursor=True)
+        self.single_action_space = action_space(action_mode)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+        self._tip = np.zeros((self.num_envs, 2), np.int64)
+
+    def _reset_envs(self, ids: np.ndarray) -> None:
+        super()._reset_envs(ids)
+        if ids.size:
+            self._move(ids)
+
+    def _move(self, ids: np.ndarray) -> None:
+        """Redraw the pointers of ``ids`` at their cursors."""
+        pool = self._require_pool()
+        scale = np.array(self.obs_size) / pool["screen_size"][self._source[ids]]
+        tip = np.minimum((self._cursor[ids] * scale).astype(np.int64), np.array(self.obs_size) - 1)
+        place_batch(self._frames, pool["images"], self._source[ids], ids, self._tip[ids], tip, self._rgb, self._alpha)
+        self._tip[ids] = tip
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        cursor, clicked, _ = apply_actions(self.action_mode, actions, self._cursor, self._sizes(), batch=self.num_envs)
+        live = ~self._autoreset
+        self._cursor = np.where(live[:, None], cursor, self._cursor)
+        self._pred_box = np.tile(self._cursor, 2)
+        self._clicked = clicked & live
+        self._steps += live
+        self._move(np.arange(self.num_envs))
+        return self._finish(live)
+
+
+class GUIGroundVectorEnv(GUIPoolVectorEnv):
+    """``num_envs`` GUIGround episodes (one step each); the batched twin of :class:`~.ground_env.GUIGroundEnv`.
+
+    Actions ``float32 [B, 2]`` (``"point"``) or ``[B, 4]`` (``"box"``), normalised; rewards, ends, info and
+    reward state as the single env. Under ``NEXT_STEP`` autoreset every other step is a reset step.
+    """
+
+    def __init__(self, num_envs: int = 1, screen_size: tuple[int, int] = (160, 120),
+                 obs_size: tuple[int, int] = (84, 84), action_mode: str = "point", instruction_mode: str = "hashed",
+                 buckets: int = 256, split: str = "train", looks: tuple[str, ...] = LOOKS,
+                 themes: tuple[str, ...] = THEMES, min_elements: int = 1, max_elements: int = 64,
+                 pool_size: int | None = None, render_mode: str | None = None, **unknown: Any):
+        refuse_unknown_kwargs("GUIGroundVectorEnv", unknown, GUIGroundVectorEnv.__init__)
+        if action_mode not in GROUND_MODES:
+            raise ConfigError(f"action_mode must be one of {tuple(GROUND_MODES)}, got {action_mode!r}")
+        self.action_mode = action_mode
+        config = dict(looks=tuple(looks), themes=tuple(themes), min_elements=min_elements,
+                      max_elements=max_elements, split=split)
+        super().__init__("GUIGround", num_envs, screen_size, obs_size, instruction_mode, buckets, 1, config,
+                         pool_size, render_mode, with_cursor=False)
+        self.single_action_space = spaces.Box(0.0, 1.0, (GROUND_MODES[action_mode],), np.float32)
+        self.action_space = batch_space(self.single_action_space, self.num_envs)
+
+    def step(self, actions: Any) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, dict[str, Any]]:
+        cursor, boxes = ground_actions(self.action_mode, actions, self._sizes(), batch=self.num_envs)
+        live = ~self._autoreset
+        self._cursor = np.where(live[:, None], cursor, self._cursor)
+        self._pred_box = np.where(live[:, None], boxes, self._pred_box)
+        self._clicked = live.copy()
+        self._steps += live
+        return self._finish(live)

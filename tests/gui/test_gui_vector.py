@@ -75,3 +75,20 @@ def test_continuous_and_absolute_modes_batch():
     venv.reset(seed=0)
     venv.step(np.array([[0.5, 0.5, -1], [0.0, 1.0, -1]], np.float32))
     assert np.allclose(venv.unwrapped._cursor, [[80, 60], [0, 119]])
+
+
+def test_ground_vector_env_scores_points_and_boxes_and_resets_every_other_step():
+    venv = gym.make_vec("agentenvs/GUIGround-Small-v0", num_envs=3, vectorization_mode="vector_entry_point",
+                        action_mode="box")
+    venv.reset(seed=4)
+    base = venv.unwrapped
+    boxes = base.target_boxes / np.tile(base.reward_state()["screen_size"], 2)
+    actions = np.array([boxes[0], boxes[1][[2, 3, 0, 1]], [0, 0, 0.01, 0.01]], np.float32)  # exact, swapped, a miss
+    _, rewards, terminated, truncated, info = venv.step(actions)
+    assert rewards.tolist() == [1, 1, 0] and terminated.all() and not truncated.any()
+    state = base.reward_state()
+    assert np.allclose(state["pred_box"][1], base.target_boxes[1], atol=1e-3) and state["clicked"].tolist() == [1] * 3
+    _, rewards, terminated, _, info = venv.step(actions)
+    assert not terminated.any() and (rewards == 0).all() and (info["steps"] == 0).all()
+    with pytest.raises(InvalidActionError, match="outside the action space"):
+        venv.step(np.full((3, 4), 1.5, np.float32))
