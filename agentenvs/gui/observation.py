@@ -8,6 +8,8 @@ pointer's position as a fraction of the screen's width and height (GUICursor onl
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from gymnasium import spaces
 from PIL import Image
@@ -48,8 +50,21 @@ def observation_space(image_size: tuple[int, int], instruction_mode: str, bucket
     return spaces.Dict(fields)
 
 
+class InstructionEncodingWarning(UserWarning):
+    """An instruction holds characters its observation cannot carry (non-ASCII text, words outside a-z0-9)."""
+
+
 def encode_instruction(text: str, space: spaces.Space) -> str | np.ndarray:
-    """The instruction as ``space`` holds it: fitted text, or hashed word counts."""
+    """The instruction as ``space`` holds it: fitted text, or hashed word counts.
+
+    Characters the observation drops (outside the Text charset; non-ASCII words, which the hashed
+    bag of words does not count) raise an :class:`InstructionEncodingWarning` naming them;
+    ``env.unwrapped.instruction()`` always returns the full text.
+    """
+    lost = sorted({ch for ch in text if not ch.isascii()})
+    if lost:
+        warnings.warn(f"the instruction observation drops the characters {''.join(lost)!r} (ASCII only); read "
+                      "env.unwrapped.instruction() for the full text", InstructionEncodingWarning, stacklevel=2)
     if isinstance(space, spaces.Text):
         return fit_text(text, space)
     return hashed_counts(text, space.shape[0])  # type: ignore[index]

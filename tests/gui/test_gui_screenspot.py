@@ -7,6 +7,7 @@ from PIL import Image
 
 from agentenvs.errors import ConfigError, DatasetError, MissingImageError
 from agentenvs.gui.ground_env import GUIGroundEnv
+from agentenvs.gui.observation import InstructionEncodingWarning
 from agentenvs.gui.oracle import GUIGroundOracle
 from agentenvs.gui.screenspot import evaluate, load_screenspot
 
@@ -112,3 +113,11 @@ def test_screenspot_tasks_drive_gui_ground(tmp_path):
         assert env.step(oracle.act(obs))[1] == 1.0
         assert env.reward_state_space.contains(env.reward_state())
     assert np.array_equal(env.reward_state()["screen_size"], [200, 100])
+
+
+def test_unicode_instructions_reach_instruction_and_warn_for_the_observation(tmp_path):
+    path = write(tmp_path, "xywh", edit=lambda d: d[0].update(instruction="点击 'Сохранить'"))
+    env = GUIGroundEnv(tasks=load_screenspot(path, tmp_path, bbox_format="xywh"), instruction_mode="text")
+    with pytest.warns(InstructionEncodingWarning, match="drops the characters"):
+        obs, _ = env.reset(options={"task_index": 0})
+    assert env.instruction() == "点击 'Сохранить'" and obs["instruction"] == "?? '?????????'"
