@@ -1,7 +1,9 @@
 """The screen generator: seeded, sized, split, and every instruction names exactly one element."""
+import fnmatch
 import re
 import warnings
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -134,6 +136,11 @@ def test_bad_configs_are_refused_by_name(kwargs):
 
 def test_font_ships_with_its_licence_and_draws_many_scripts():
     assert FONT_PATH.is_file() and (FONT_PATH.parent / "LICENSE-DejaVu.txt").read_text().count("Bitstream") > 2
+    tomllib = pytest.importorskip("tomllib", reason="reading pyproject.toml needs Python 3.11+")
+    root = Path(__file__).parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["agentenvs"]
+    for shipped in ("gui/assets/DejaVuSans.ttf", "gui/assets/LICENSE-DejaVu.txt"):
+        assert any(fnmatch.fnmatch(shipped, p) for p in patterns), shipped
     assert missing_glyphs("Save Сохранить Αποθήκευση حفظ שמור") == []
     assert missing_glyphs("保存 Save") == ["保", "存"]
 
