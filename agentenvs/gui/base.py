@@ -52,7 +52,7 @@ class GUIEnv(gym.Env):
         self.reward_state_space = reward_state_space(tasks.max_size, tasks.max_elements, self.max_steps)
         self.reward_state_doc = reward_state_doc(self.reward_state_space)
         self._renderer = Renderer(render_mode, self.metadata["render_modes"], rgb=self._frame, ansi=self._ansi,
-                                  title="agentenvs GUI", fps=self.metadata["render_fps"])
+                                  title="agentenvs GUI", fps=self.metadata["render_fps"], zoom=1)
         self.render_mode = render_mode
         self._task: Task | None = None
         self._episode: dict[str, np.ndarray] = {}

@@ -181,3 +181,15 @@ def test_split_and_task_index_choose_the_task():
     assert a.instruction() == b.instruction()
     with pytest.raises(ConfigError, match="task_index"):
         a.reset(options={"task_index": -1})
+
+
+def test_human_window_shows_the_screen_at_its_own_size_and_ansi_lists_elements():
+    env = gym.make("agentenvs/GUICursor-Small-v0", render_mode="human")
+    env.reset(seed=0)
+    assert env.unwrapped._renderer._viewer._window.get_size() == (160, 120)
+    env.close()
+    text = GUICursorEnv(screen_size=(320, 240), render_mode="ansi")
+    text.reset(seed=0)
+    picture = text.render()
+    assert picture.startswith(f"instruction: {text.instruction()}") and picture.count("\n[") == len(
+        text._task.screen.elements)
