@@ -67,12 +67,17 @@ def inside(point: Tensor, box: Tensor) -> Tensor:
     return ((point >= low) & (point <= high)).all(dim=1)
 
 
+#: Screen-normalised coordinates are clamped to +-FAR (a million screens away), so the distances of
+#: points at any float32 position stay finite.
+FAR = 1e6
+
+
 def _normalised(point: Tensor, box: Tensor, screen: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Point, box low corner and box high corner in a 1 x 1 screen (sizes floored at 1 pixel)."""
     size = screen.clamp_min(1.0)
-    low = torch.minimum(box[:, :2], box[:, 2:]) / size
-    high = torch.maximum(box[:, :2], box[:, 2:]) / size
-    return point / size, low, high
+    low = (torch.minimum(box[:, :2], box[:, 2:]) / size).clamp(-FAR, FAR)
+    high = (torch.maximum(box[:, :2], box[:, 2:]) / size).clamp(-FAR, FAR)
+    return (point / size).clamp(-FAR, FAR), low, high
 
 
 def distance_to_box(point: Tensor, box: Tensor, screen: Tensor) -> Tensor:
