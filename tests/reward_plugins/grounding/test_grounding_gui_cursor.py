@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import math
 
+import gymnasium as gym
+import numpy as np
 import pytest
 import torch
 from grounding_env import CLICK, DOWN, INVALID, LEFT, RIGHT, GridCursor
 
-from reward_plugins import ShapedEnv, TransitionBatch, make_shaper
+from reward_plugins import ShapedEnv, ShapedVectorEnv, TransitionBatch, make_shaper
 from reward_plugins.errors import ShaperConfigError, ShaperStateError
 
 
@@ -160,3 +162,33 @@ def test_long_episodes_grow_the_history_and_survive_a_state_round_trip():
 def test_bad_arguments_are_refused(kwargs, detail):
     with pytest.raises(ShaperConfigError, match=detail):
         make_shaper("gui_cursor", device="cpu", **kwargs)
+
+
+def test_a_vector_env_scores_each_sub_env_as_its_single_env_twin():
+    shapers = [{"name": "gui_cursor", "kwargs": {"device": "cpu"}},
+               {"name": "gaussian_potential", "kwargs": {"gamma": 0.9, "device": "cpu"}}]
+    n, steps = 3, 80
+    actions = np.random.default_rng(0).integers(0, 7, (steps, n))
+    vec = ShapedVectorEnv(gym.vector.SyncVectorEnv([lambda: GridCursor(start=None, max_steps=6)] * n), shapers)
+    vec.reset(seed=[10, 11, 12])
+    got = {"gui_cursor": [], "gaussian_potential": []}
+    for a in actions:
+        infos = vec.step(a)[4]
+        for k in got:
+            got[k].append(np.where(infos["_reward_components"], infos["reward_components"][k], np.nan))
+    for i in range(n):
+        single = ShapedEnv(GridCursor(start=None, max_steps=6), shapers)
+        single.reset(seed=10 + i)
+        resetting = False
+        for t in range(steps):
+            if resetting:  # the vector env's next-step autoreset: this row is no transition
+                single.reset()
+                resetting = False
+                assert all(np.isnan(got[k][t][i]) for k in got)
+                continue
+            _, _, terminated, truncated, info = single.step(actions[t, i])
+            for k in got:
+                assert got[k][t][i] == pytest.approx(info["reward_components"][k], abs=1e-6), (k, t, i)
+            resetting = terminated or truncated
+    ended = np.count_nonzero(np.nan_to_num(np.array(got["gui_cursor"])))
+    assert ended >= 10  # many episodes ended (clicks and time limits) and were paid
