@@ -56,9 +56,14 @@ class GUICursorReward(RewardShaper):
 
     name = "gui_cursor"
     requires = frozenset({"reward_state", "done"})
+    #: Per env: the positions after each step of the episode ``[num_envs, capacity, 2]`` (the first
+    #: ``length`` are set), the number of valid actions, whether a position came twice, and whether
+    #: the cursor has been in the target box.
     history: Tensor
     length: Tensor
     valid_steps: Tensor
+    repeated: Tensor
+    was_inside: Tensor
 
     def __init__(
         self,
@@ -102,6 +107,8 @@ class GUICursorReward(RewardShaper):
         self.register_buffer("history", torch.zeros(0, INITIAL_HISTORY, 2, device=self.device))
         self.register_buffer("length", torch.zeros(0, dtype=torch.int64, device=self.device))
         self.register_buffer("valid_steps", torch.zeros(0, device=self.device))
+        self.register_buffer("repeated", torch.zeros(0, dtype=torch.bool, device=self.device))
+        self.register_buffer("was_inside", torch.zeros(0, dtype=torch.bool, device=self.device))
 
     def setup(self, observation_space: gym.Space, action_space: gym.Space, num_envs: int) -> None:
         self._size(num_envs, INITIAL_HISTORY)
@@ -110,6 +117,8 @@ class GUICursorReward(RewardShaper):
         self.history = torch.zeros(num_envs, capacity, 2, device=self.device)
         self.length = torch.zeros(num_envs, dtype=torch.int64, device=self.device)
         self.valid_steps = torch.zeros(num_envs, device=self.device)
+        self.repeated = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
+        self.was_inside = torch.zeros(num_envs, dtype=torch.bool, device=self.device)
 
     def _read(self, batch: TransitionBatch, argument: str, columns: tuple[int, ...]) -> Tensor:
         return read_state(batch, self.keys[argument], columns=columns, argument=argument, owner=type(self).__name__,
@@ -120,67 +129,56 @@ class GUICursorReward(RewardShaper):
 
     def forward(self, batch: TransitionBatch) -> Tensor:
         cursor = self._read(batch, "cursor_key", (2,))
+        target = self._read(batch, "target_key", (4,))
         rows = self.scored_rows(batch).to(self.device)
         b = batch.batch_size
         if self.length.shape[0] != b:
             self._size(b, INITIAL_HISTORY)
-        index = rows.nonzero().squeeze(1)
-        if index.numel() and int(self.length[index].max()) >= self.history.shape[1]:
+        if b and int(self.length.max()) >= self.history.shape[1]:
             grown = torch.zeros(b, 2 * self.history.shape[1], 2, device=self.device)
             grown[:, : self.history.shape[1]] = self.history
             self.history = grown
-        self.history[index, self.length[index]] = cursor[index]
+        # one int64 per position (the two float32 bits; + 0.0 makes -0.0 equal 0.0) to compare positions
+        point = torch.where(rows[:, None], cursor + 0.0, torch.zeros_like(cursor)).contiguous()
+        seen = torch.arange(self.history.shape[1], device=self.device) < self.length[:, None]
+        again = ((self.history.view(torch.int64)[..., 0] == point.view(torch.int64)) & seen).any(dim=1)
+        passed_through = self.was_inside  # in the box at some position before this one
+        self.repeated = self.repeated | (again & rows)
+        self.was_inside = self.was_inside | (geometry.inside(point, target) & rows)
+        # rows that are not transitions write past their last position, which the next step overwrites
+        self.history[torch.arange(b, device=self.device), self.length] = point
         self.length = self.length + rows
         self.valid_steps = self.valid_steps + rows * (self._read(batch, "valid_key", ()) > 0.5)
         end = (self.field(batch, "done").to(self.device, torch.bool) & rows).nonzero().squeeze(1)
         out = torch.zeros(b, device=self.device)
         if end.numel():
-            target = self._read(batch, "target_key", (4,))[end]
-            screen = self._read(batch, "screen_key", (2,))[end]
-            clicked = self._read(batch, "clicked_key", ())[end] > 0.5
-            single = self._read(batch, "max_steps_key", ())[end] == 1
-            traj = self._trajectory(self.history[end], self.length[end], cursor[end], target, screen, clicked, single)
-            fraction_valid = self.valid_steps[end] / self.length[end]
-            out[end] = self.trajectory_weight * traj + self.format_weight * fraction_valid
+            length = self.length[end]
+            first, before_click = self.history[end, 0], self.history[end, (length - 2).clamp_min(0)]
+            traj = self._trajectory(
+                cursor[end], first, before_click, length, target[end], self._read(batch, "screen_key", (2,))[end],
+                clicked=self._read(batch, "clicked_key", ())[end] > 0.5, passed_through=passed_through[end],
+                repeated=self.repeated[end], single=self._read(batch, "max_steps_key", ())[end] == 1)
+            out[end] = self.trajectory_weight * traj + self.format_weight * self.valid_steps[end] / length
         return out
 
-    def _trajectory(self, history: Tensor, length: Tensor, final: Tensor, target: Tensor, screen: Tensor,
-                    clicked: Tensor, single: Tensor) -> Tensor:
-        """GUI-Cursor's ``traj`` for ``E`` ended episodes: positions ``history[:, :length]``, the last ``final``."""
-        e, span = history.shape[0], int(length.max())
-        history = history[:, :span]
-        rows = torch.arange(e, device=self.device)
-        step = torch.arange(span, device=self.device)
-
-        def distance(points: Tensor) -> Tensor:  # [E, n, 2] -> [E, n]
-            n = points.shape[1]
-            flat = points.reshape(e * n, 2)
-            return geometry.distance_to_box(flat, target.repeat_interleave(n, 0), screen.repeat_interleave(n, 0)
-                                            ).reshape(e, n)
-
+    def _trajectory(self, final: Tensor, first: Tensor, before_click: Tensor, length: Tensor, target: Tensor,
+                    screen: Tensor, *, clicked: Tensor, passed_through: Tensor, repeated: Tensor,
+                    single: Tensor) -> Tensor:
+        """GUI-Cursor's ``traj`` for ``E`` ended episodes of ``length`` positions, from ``first`` to ``final``."""
         d_final = geometry.distance_to_box(final, target, screen)
+        d_first = geometry.distance_to_box(first, target, screen)
         score = self._score(d_final)
         centre = geometry.centre_closeness(final, target, screen)
-        hit = geometry.inside(final, target)
-        d_first = distance(history[:, :1])[:, 0]
-        d_before_click = distance(history[rows, (length - 2).clamp_min(0)][:, None])[:, 0]
 
-        moved_nearer = torch.where(d_before_click < d_first, self.correct_move_bonus, self.false_move_penalty)
-        false_stop = self.false_stop_penalty + score + torch.where(length - 1 >= 2, moved_nearer, 0.0)
+        moved_nearer = geometry.distance_to_box(before_click, target, screen) < d_first
+        move_term = torch.where(moved_nearer, self.correct_move_bonus, self.false_move_penalty)
+        false_stop = self.false_stop_penalty + score + torch.where(length - 1 >= 2, move_term, 0.0)
+        stopped = torch.where(geometry.inside(final, target), 1 + self.centre_weight * centre, false_stop)
 
-        flat_history = history.reshape(e * span, 2)
-        was_inside = geometry.inside(flat_history, target.repeat_interleave(span, 0)).reshape(e, span)
-        passed_through = (was_inside & (step < (length - 1)[:, None])).any(dim=1)
-        seen = step < length[:, None]
-        same = (history[:, :, None, :] == history[:, None, :, :]).all(dim=-1)
-        later = step[None, :] > step[:, None]
-        repeated = (same & later & seen[:, :, None] & seen[:, None, :]).flatten(1).any(dim=1)
         out_of_steps = (score + self.centre_weight * centre
                         + self.reached_but_no_stop_penalty * passed_through
                         + self.repeated_position_penalty * repeated
                         + self.false_move_penalty * ~(d_final < d_first))
-
-        stopped = torch.where(hit, 1 + self.centre_weight * centre, false_stop)
         return torch.where(single, score, torch.where(clicked, stopped, out_of_steps))
 
     def reset(self, done_mask: Tensor) -> None:
@@ -188,6 +186,8 @@ class GUICursorReward(RewardShaper):
             mask = done_mask.to(self.device)
             self.length = torch.where(mask, torch.zeros_like(self.length), self.length)
             self.valid_steps = torch.where(mask, torch.zeros_like(self.valid_steps), self.valid_steps)
+            self.repeated = self.repeated & ~mask
+            self.was_inside = self.was_inside & ~mask
 
     def check_state(self, state_dict: Mapping[str, Any], prefix: str) -> None:
         saved = state_dict.get(prefix + "length")
