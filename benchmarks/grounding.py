@@ -47,8 +47,9 @@ def host_batches(n: int, episode: int, seed: int) -> list[TransitionBatch]:
                  "screen_size": np.tile(SCREEN, (n, 1)), "clicked": np.full(n, int(last)),
                  "action_is_valid": np.ones(n, np.int64), "step": np.full(n, t + 1),
                  "max_steps": np.full(n, episode)}
-        out.append(TransitionBatch(reward_state={k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()},
-                                   done=torch.full((n,), last), terminated=torch.full((n,), last), size=n))
+        tensors = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}
+        out.append(TransitionBatch(reward_state=tensors, done=torch.full((n,), last), terminated=torch.full((n,), last),
+                                   size=n))
     return out
 
 
@@ -63,6 +64,7 @@ def row(name: str, device: str, batches: list[TransitionBatch], steps: int, copy
     n = batches[0].batch_size
     shaper.setup(None, None, n)  # type: ignore[arg-type]  # the grounding shapers read no spaces
     feed = batches if copy else [b.to(device) for b in batches]
+    everyone = torch.ones(n, dtype=torch.bool, device=device)
     with torch.no_grad():
         for b in feed:  # warm-up: one episode
             shaper(b.to(device))
@@ -71,8 +73,8 @@ def row(name: str, device: str, batches: list[TransitionBatch], steps: int, copy
         for t in range(steps):
             b = feed[t % len(feed)]
             out = shaper(b.to(device) if copy else b)
-            if bool(b.done[0]):
-                shaper.reset(b.done.to(device))
+            if t % len(feed) == len(feed) - 1:  # every episode ends on the last batch
+                shaper.reset(everyone)
         out.cpu()
         synchronize(device)
         seconds = time.perf_counter() - start
