@@ -192,3 +192,21 @@ def test_a_vector_env_scores_each_sub_env_as_its_single_env_twin():
             resetting = terminated or truncated
     ended = np.count_nonzero(np.nan_to_num(np.array(got["gui_cursor"])))
     assert ended >= 10  # many episodes ended (clicks and time limits) and were paid
+
+
+def test_a_non_finite_row_is_skipped_without_touching_that_envs_trajectory():
+    shaper = make_shaper("gui_cursor", device="cpu")
+    shaper.setup(None, None, 2)
+    box = (40, 40, 60, 60)
+
+    def step(c0, clicked, done):
+        s0, s1 = state(c0, box, clicked), state((10, 10), box, 0)
+        rs = {k: torch.cat([s0[k], s1[k]]) for k in s0}
+        return shaper(TransitionBatch(reward_state=rs, done=torch.tensor([done, False]), size=2))
+
+    step((10, 10), 0, False)
+    bad = step((float("nan"), 10), 0, False)
+    assert bad.tolist() == [0.0, 0.0] and shaper.length.tolist() == [1, 2]
+    # the NaN step left no trace: a false stop after one move, (10, 10) then the click at (30, 30)
+    out = step((30, 30), 1, True)
+    assert out[0].item() == pytest.approx(0.9 * (-0.5 + 1 - math.hypot(10, 10) / 100) + 0.1, rel=1e-6)
