@@ -43,7 +43,9 @@ class GUICursorReward(RewardShaper):
     ``format`` is the fraction of the episode's steps whose action was valid
     (``action_is_valid``), GUI-Cursor's format reward. Positions are those after each step;
     GUI-Cursor also counts the start position as passed through, which shapers never see (an
-    episode that starts inside the box and leaves it is not penalised for it).
+    episode that starts inside the box and leaves it is not penalised for it). Vector envs with
+    ``SAME_STEP`` autoreset show the next episode's first state at an episode's end: use
+    ``NEXT_STEP`` (the default) or ``DISABLED``.
 
     :param distance: ``"linear"`` or ``"power"`` distance score.
     :param centre_weight, false_stop_penalty, false_move_penalty, correct_move_bonus,
