@@ -76,6 +76,16 @@ def _sokoban(id_: str, description: str, vector: bool = True, **kwargs: Any) -> 
                     oracle=_SOKOBAN_ORACLE)
 
 
+_GUI_SMALL: dict[str, Any] = dict(screen_size=(160, 120), obs_size=(84, 84), min_elements=3, max_elements=8)
+
+
+def _gui(id_: str, entry_point: str, description: str, vector: str | None = None, **kwargs: Any) -> EnvEntry:
+    """A GUI row: the env has its own step limit (``max_steps``); its oracle reads the target box."""
+    oracle = "GUIGroundOracle" if "Ground" in entry_point else "GUICursorOracle"
+    return EnvEntry(id_, f"agentenvs.gui.{entry_point}", description, kwargs, vector, "gui",
+                    oracle=f"agentenvs.gui.oracle:{oracle}")
+
+
 GYM_ENVS: tuple[EnvEntry, ...] = (
     _sokoban("agentenvs/Sokoban-Tiny-v0", "Sokoban 6x6 room, 1 box, grid obs", dim_room=(6, 6), num_boxes=1),
     _sokoban("agentenvs/Sokoban-Small-v0", "Sokoban 7x7 room, 2 boxes, grid obs", dim_room=(7, 7), num_boxes=2),
@@ -95,6 +105,18 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/TextShop-v0", "agentenvs.text.shop_env:TextShopEnv",
              "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
              family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
+    _gui("agentenvs/GUICursor-v0", "cursor_env:GUICursorEnv",
+         "GUI-Cursor: move a pointer over a 1280x800 synthetic screen and click the instructed element; "
+         "128x80 image + hashed instruction + cursor obs, 17 discrete moves (action_mode: continuous, absolute, text)"),
+    _gui("agentenvs/GUICursor-Small-v0", "cursor_env:GUICursorEnv",
+         "GUICursor on 160x120 screens with 3-8 elements, 84x84 image obs, 24 steps",
+         "agentenvs.gui.vector:GUICursorVectorEnv", max_steps=24, **_GUI_SMALL),
+    _gui("agentenvs/GUIGround-v0", "ground_env:GUIGroundEnv",
+         "ScreenSpot-style grounding in one step on 1280x800 synthetic screens: point (or box) at the instructed "
+         "element in normalised coordinates"),
+    _gui("agentenvs/GUIGround-Small-v0", "ground_env:GUIGroundEnv",
+         "GUIGround on 160x120 screens with 3-8 elements, 84x84 image obs",
+         "agentenvs.gui.vector:GUIGroundVectorEnv", **_GUI_SMALL),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

@@ -20,6 +20,7 @@ from agentenvs.registration import (
     register_all,
     validate_entries,
 )
+from agentenvs.gui.oracle import GUICursorOracle, GUIGroundOracle
 from agentenvs.sokoban.oracle import SokobanOracle
 from agentenvs.text.discrete import TextQuestDiscreteOracle
 from agentenvs.text.quest.oracle import TextQuestOracle
@@ -112,7 +113,8 @@ def test_every_extra_the_table_knows_is_an_extra_of_the_package():
 
 def test_oracles_are_loaded_from_the_rows():
     oracles = {load_env_creator(e.oracle) for e in GYM_ENVS if e.oracle}
-    assert oracles == {SokobanOracle, TextShopOracle, TextQuestOracle, TextQuestDiscreteOracle}
+    assert oracles == {SokobanOracle, TextShopOracle, TextQuestOracle, TextQuestDiscreteOracle, GUICursorOracle,
+                       GUIGroundOracle}
     assert all(entry.oracle for entry in GYM_ENVS if entry.family == "sokoban")
     assert get_entry("agentenvs/Sokoban-Multi-v0").oracle is None
 
