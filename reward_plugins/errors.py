@@ -17,6 +17,13 @@ class MissingInputError(RewardPluginError, ValueError):
     """A shaper declares an input that the wrapped env cannot provide."""
 
 
+class RewardStateError(MissingInputError):
+    """A ``reward_state`` entry a shaper reads is missing or has the wrong shape.
+
+    The message names the key, the shaper argument that names it, and the keys the env gave.
+    """
+
+
 class NonFiniteRewardError(RewardPluginError, FloatingPointError):
     """A shaper returned NaN or inf."""
 

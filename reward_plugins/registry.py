@@ -34,6 +34,11 @@ BUILTIN_SHAPERS: dict[str, str] = {
     "code": "reward_plugins.code.shaper:CodeShaper",
     "vlm_clip": "reward_plugins.vlm.clip:VLMClipReward",
     "embedding_goal": "reward_plugins.vlm.embedding_goal:EmbeddingGoalReward",
+    "gaussian_point": "reward_plugins.grounding:GaussianPoint",
+    "gaussian_coverage": "reward_plugins.grounding:GaussianCoverage",
+    "gaussian_grounding": "reward_plugins.grounding:GaussianGrounding",
+    "gaussian_potential": "reward_plugins.grounding:GaussianPotential",
+    "gui_cursor": "reward_plugins.grounding:GUICursorReward",
 }
 
 _registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)
