@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from .grid import GridSpecError, load_spec, run_grid
-    from .grid.runner import GridShaperError
+    from .grid.spec import GridShaperError
     from .report import write_report
     from .validate import validate_runs
 
