@@ -91,11 +91,15 @@ def _sokoban(id_: str, description: str, vector: bool = True, max_turns: int | N
 _GUI_SMALL: dict[str, Any] = dict(screen_size=(160, 120), obs_size=(84, 84), min_elements=3, max_elements=8)
 
 
-def _gui(id_: str, entry_point: str, description: str, vector: str | None = None, **kwargs: Any) -> EnvEntry:
-    """A GUI row: the env has its own step limit (``max_steps``); its oracle reads the target box."""
+def _gui(id_: str, entry_point: str, description: str, vector: str | None = None, max_turns: int | None = None,
+         **kwargs: Any) -> EnvEntry:
+    """A GUI row: the env has its own step limit (``max_steps``); its oracle reads the target box.
+
+    ``max_turns`` marks the id LLM-facing (text actions) with that many turns per episode.
+    """
     oracle = "GUIGroundOracle" if "Ground" in entry_point else "GUICursorOracle"
     return EnvEntry(id_, f"agentenvs.gui.{entry_point}", description, kwargs, vector, "gui",
-                    oracle=f"agentenvs.gui.oracle:{oracle}")
+                    oracle=f"agentenvs.gui.oracle:{oracle}", llm_facing=max_turns is not None, max_turns=max_turns)
 
 
 GYM_ENVS: tuple[EnvEntry, ...] = (
@@ -134,6 +138,10 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
     _gui("agentenvs/GUIGround-Small-v0", "ground_env:GUIGroundEnv",
          "GUIGround on 160x120 screens with 3-8 elements, 84x84 image obs",
          "agentenvs.gui.vector:GUIGroundVectorEnv", **_GUI_SMALL),
+    _gui("agentenvs/GUICursor-Text-v0", "cursor_env:GUICursorEnv",
+         "GUICursor for LLM/VLM agents: the full 1280x800 screenshot with the pointer, the instruction as text, "
+         "text actions (x, y), MOVE(dx, dy), STOP", max_turns=40, obs_size=None, action_mode="text",
+         instruction_mode="text"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

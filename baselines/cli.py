@@ -221,8 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_report)
 
     # `demo` hands its arguments to python -m baselines.demo (see main).
-    sub.add_parser("demo", help="the README demo: count / RND bonuses vs none on Sokoban-Tiny (~3 min, 2 cores); "
-                                "options: demo --help", add_help=False)
+    sub.add_parser("demo", help="the README demo: count / RND bonuses on Sokoban-Tiny, then Gaussian / GUI-Cursor "
+                                "rewards on GUICursor-Small (~4 min, 2 cores); options: demo --help", add_help=False)
 
     sub.add_parser("shapers", help="list the registered reward shapers").set_defaults(func=_shapers)
     return parser

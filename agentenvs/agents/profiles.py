@@ -46,6 +46,12 @@ PROFILES: dict[str, Profile] = {
         "An action is search[query] on the search page, or click[button] for a button the page shows "
         "(a product id, an option value, description, features, buy now, next >, < prev, back to search).",
         "search[red cotton polo shirt]", ShopTools),
+    "agentenvs.gui.cursor_env:GUICursorEnv": Profile(
+        "You are using a computer. You see a screenshot with the mouse pointer drawn on it, an instruction, and "
+        "the pointer's position as fractions of the screen's width and height. Click the element the instruction "
+        "names: move the pointer onto it, then click. The click ends the episode.",
+        "An action is (x, y) to move the pointer to that point in screen pixels (x from the left edge, y from the "
+        "top), MOVE(dx, dy) to move it by dx, dy pixels, or STOP to click where the pointer is.", "(640, 400)"),
 }
 
 

@@ -9,7 +9,8 @@
 - ``"text"``: what an LLM/VLM writes: ``<answer>(x, y)</answer>`` (go to pixel ``(x, y)``),
   ``<answer>STOP</answer>`` (click where the cursor is) or ``MOVE(dx, dy)`` (pixels); the last such
   command in the text counts, and text without one is a no-op with ``info["action_is_valid"] = False``.
-  Parsed with one regular expression, never evaluated.
+  A text that is only ``(x, y)`` or ``STOP`` (what :func:`agentenvs.agents.make`'s parsers take out of the
+  answer tags) counts too. Parsed with regular expressions, never evaluated.
 """
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ ACTION_NAMES = tuple(f"{d}_{s}" for s in ("small", "large") for d in ("E", "NE",
 _NUMBER = r"\s*(-?\d+(?:\.\d*)?)\s*"
 _COMMAND = re.compile(rf"<answer>\s*(?:\({_NUMBER},{_NUMBER}\)|(STOP))\s*</answer>|MOVE\({_NUMBER},{_NUMBER}\)",
                       re.IGNORECASE)
+_BARE = re.compile(rf"\s*(?:\({_NUMBER},{_NUMBER}\)|(STOP))\s*", re.IGNORECASE)
 TEXT_ACTION_LENGTH = 4096
 
 
@@ -56,14 +58,19 @@ def action_space(mode: str) -> spaces.Space:
 def parse_text(text: str) -> tuple[str, float, float] | None:
     """The last command in ``text``: ``("goto", x, y)``, ``("move", dx, dy)``, ``("stop", 0, 0)``, or ``None``."""
     matches = list(_COMMAND.finditer(text))
-    if not matches:
+    groups: tuple[str | None, ...]
+    if matches:
+        groups = matches[-1].groups()
+    elif bare := _BARE.fullmatch(text):
+        groups = (*bare.groups(), None, None)
+    else:
         return None
-    x, y, stop, dx, dy = matches[-1].groups()
+    x, y, stop, dx, dy = groups
     if stop:
         return "stop", 0.0, 0.0
-    if x is not None:
+    if x is not None and y is not None:
         return "goto", float(x), float(y)
-    return "move", float(dx), float(dy)
+    return "move", float(dx or 0), float(dy or 0)
 
 
 def _box_actions(actions: object, mode: str, batch: int | None) -> np.ndarray:

@@ -118,7 +118,7 @@ class GUIEnv(gym.Env):
         """The reward state (see :attr:`reward_state_doc`), contained in :attr:`reward_state_space`."""
         self._require_task()
         return reward_state_values(self._episode, cursor=self.cursor, pred_box=self.pred_box, clicked=self.clicked,
-                                   valid=self.valid, step=self.steps, max_steps=self.max_steps)
+                                   valid=self.valid, steps=self.steps, max_steps=self.max_steps)
 
     @property
     def target_box(self) -> tuple[int, int, int, int]:

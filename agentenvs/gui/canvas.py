@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .fonts import check_glyphs, text_mask, text_width
+from .fonts import text_mask, text_width, warn_missing_glyphs
 from .icons import Color, draw_icon
 from .screen import Box, Element
 
@@ -73,8 +73,10 @@ class Canvas:
             self.draw.rectangle(shape, fill=fill, outline=outline)
 
     def text(self, x: float, y: float, text: str, color: Color, anchor: str = "lm", size: int | None = None) -> None:
-        """Draw ``text`` anchored at ``(x, y)`` (PIL anchors: ``"lm"`` left-middle, ``"mm"`` centre) and record it."""
-        check_glyphs(text)
+        """Draw ``text`` anchored at ``(x, y)`` (PIL anchors: ``"lm"`` left-middle, ``"mm"`` centre) and record it.
+
+        Characters the font lacks are reported once per screen, by :meth:`pixels`.
+        """
         mask, left, top = text_mask(text, size or self.fs, anchor)
         self.image.paste(color, (round(x) + left, round(y) + top), mask)
         self.texts.append(text)
@@ -177,5 +179,6 @@ class Canvas:
         return w
 
     def pixels(self) -> np.ndarray:
-        """The image as ``uint8 [H, W, 3]``."""
+        """The finished image, ``uint8 [H, W, 3]``; one :class:`~.fonts.MissingGlyphWarning` for missing glyphs."""
+        warn_missing_glyphs(self.texts)
         return np.array(self.image, dtype=np.uint8)

@@ -16,6 +16,7 @@ from .actions import action_space, apply_actions, check_action_mode
 from .base import GUIEnv, RewardFn
 from .constants import LOOKS, THEMES
 from .generator import ScreenConfig
+from .keys import cursor_state_keys, task_digest
 from .tasks import GeneratedTasks, TaskSource
 
 
@@ -61,9 +62,22 @@ class GUICursorEnv(GUIEnv):
         super().__init__(source, obs_size=obs_size, instruction_mode=instruction_mode, buckets=buckets,
                          max_steps=max_steps, render_mode=render_mode, with_cursor=True, reward_fn=reward_fn)
         self.action_space = action_space(action_mode)
+        self._digest: np.uint64 | None = None
+
+    def state_key(self) -> np.int64:
+        """An exact 64-bit key of the state: the task on screen and the pointer's position (:mod:`.keys`).
+
+        GiGPO's anchor state (``info["state_key"]`` through :func:`agentenvs.agents.make`) and the input of
+        ``make_shaper("count", input="state_key")``; the native vector env gives the same keys.
+        """
+        task = self._require_task()
+        if self._digest is None:  # once per episode, on first use
+            self._digest = task_digest(task)
+        return cursor_state_keys(np.array([self._digest]), self._observed_cursor()[None])[0]
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict]:
         self._start(seed, options)
+        self._digest = None
         self.cursor = self.np_random.uniform(0, self.screen_size - 1)
         self.pred_box = np.tile(self.cursor, 2)
         self._renderer.after_change()
@@ -87,4 +101,8 @@ class GUICursorEnv(GUIEnv):
         scale = np.array(layer.frame.shape[1::-1]) / self.screen_size
         layer.place(*(self.cursor * scale))
         return {"image": layer.frame.copy(), "instruction": self._instruction(),
-                "cursor": (self.cursor / self.screen_size).astype(np.float32)}
+                "cursor": self._observed_cursor()}
+
+    def _observed_cursor(self) -> np.ndarray:
+        """``float32 [2]``: the pointer as the observation gives it, fractions of the screen's width and height."""
+        return (self.cursor / self.screen_size).astype(np.float32)

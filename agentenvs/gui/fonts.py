@@ -1,8 +1,10 @@
 """The TrueType font every GUI screen is written in (DejaVu Sans, shipped in ``assets/``), and glyph checks.
 
 A character the font lacks would be drawn as an empty box ("tofu"); :func:`missing_glyphs` finds
-such characters, and :func:`check_glyphs` warns (:class:`MissingGlyphWarning`) or raises before
-a label is drawn, so no screen shows tofu silently.
+such characters (the face's own character map, not a guess by script), :func:`check_glyphs` warns
+(:class:`MissingGlyphWarning`) or raises for one string, and :func:`warn_missing_glyphs` once for
+everything a screen drew, so no screen shows tofu silently. There is no fallback font: none is
+reliably installed, and a screen must look the same on every machine.
 """
 from __future__ import annotations
 
@@ -66,14 +68,30 @@ def missing_glyphs(text: str) -> list[str]:
     return list(dict.fromkeys(ch for ch in text if not _has_glyph(ch)))
 
 
+def _missing_message(missing: list[str], texts: list[str]) -> str:
+    names = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing)
+    shown = ", ".join(repr(t) for t in texts[:3]) + (f" and {len(texts) - 3} more" if len(texts) > 3 else "")
+    return (f"the GUI font (DejaVu Sans, {FONT_PATH.name}) has no glyph for {names} in {shown}; they are drawn as "
+            "empty boxes: use Latin, Greek, Cyrillic, Arabic or Hebrew labels, or a font that covers the script")
+
+
 def check_glyphs(text: str, on_missing: str = "warn") -> None:
     """Warn (``on_missing="warn"``) or raise :class:`~agentenvs.errors.ConfigError` (``"error"``) for missing glyphs."""
     missing = missing_glyphs(text)
     if not missing:
         return
-    names = ", ".join(f"{ch!r} (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})" for ch in missing)
-    message = (f"the GUI font (DejaVu Sans) has no glyph for {names} in {text!r}; they would be drawn as empty "
-               "boxes: use Latin, Greek, Cyrillic, Arabic or Hebrew labels, or a font that covers the script")
+    message = _missing_message(missing, [text])
     if on_missing == "error":
         raise ConfigError(message)
     warnings.warn(message, MissingGlyphWarning, stacklevel=3)
+
+
+def warn_missing_glyphs(texts: list[str]) -> None:
+    """One :class:`MissingGlyphWarning` for all of ``texts`` (a screen's strings), naming each character the font lacks.
+
+    Nothing when the font draws them all.
+    """
+    lacking = [text for text in dict.fromkeys(texts) if missing_glyphs(text)]
+    if lacking:
+        missing = list(dict.fromkeys(ch for text in lacking for ch in missing_glyphs(text)))
+        warnings.warn(_missing_message(missing, lacking), MissingGlyphWarning, stacklevel=3)

@@ -1,7 +1,7 @@
 """The GUI family's reward state: its space, its generated doc and its values (single and vector envs).
 
 Field names are part of the contract the grounding shapers (``reward_plugins.grounding``) read:
-``cursor``, ``target_box``, ``pred_box``, ``screen_size``, ``clicked``, ``action_is_valid``, ``step``,
+``cursor``, ``target_box``, ``pred_box``, ``screen_size``, ``clicked``, ``action_is_valid``, ``steps``,
 ``max_steps``, ``element_boxes``, ``element_roles``, ``num_elements`` and ``instruction``.
 """
 from __future__ import annotations
@@ -22,7 +22,6 @@ DESCRIPTIONS = {
     "screen_size": FieldDoc("width and height of the screen", "pixels (width, height)"),
     "clicked": FieldDoc("1 on the step that clicked (STOP), else 0", "flag"),
     "action_is_valid": FieldDoc("1 when this step's action was understood (text actions that parse), else 0", "flag"),
-    "step": FieldDoc("steps taken in this episode, this one included", "env steps"),
     "element_roles": FieldDoc(f"role of each element, an index into {ROLES}; -1 padding", "role index"),
     "num_elements": FieldDoc("interactive elements on the screen (rows of element_boxes in use)", "elements"),
 }
@@ -40,7 +39,7 @@ def reward_state_space(max_size: tuple[int, int], max_elements: int, max_steps: 
         "screen_size": spaces.Box(np.ones(2, np.float32), xy, dtype=np.float32),
         "clicked": spaces.Box(0, 1, (), np.int64),
         "action_is_valid": spaces.Box(0, 1, (), np.int64),
-        "step": spaces.Box(0, max_steps, (), np.int64),
+        "steps": spaces.Box(0, max_steps, (), np.int64),
         "max_steps": spaces.Box(max_steps, max_steps, (), np.int64),
         "element_boxes": spaces.Box(np.full((max_elements, 4), -1, np.float32), np.tile(box, (max_elements, 1)),
                                     dtype=np.float32),
@@ -78,7 +77,7 @@ def task_arrays(task: Task, max_elements: int, space: spaces.Dict) -> dict[str, 
 
 
 def reward_state_values(episode: dict[str, Any], *, cursor: np.ndarray, pred_box: np.ndarray, clicked: bool,
-                        valid: bool, step: int, max_steps: int) -> dict[str, Any]:
+                        valid: bool, steps: int, max_steps: int) -> dict[str, Any]:
     """One env's reward state: the episode's fields plus this step's."""
     return {
         "cursor": cursor.astype(np.float32),
@@ -87,7 +86,7 @@ def reward_state_values(episode: dict[str, Any], *, cursor: np.ndarray, pred_box
         "screen_size": episode["screen_size"].copy(),
         "clicked": np.array(int(clicked), np.int64),
         "action_is_valid": np.array(int(valid), np.int64),
-        "step": np.array(step, np.int64),
+        "steps": np.array(steps, np.int64),
         "max_steps": np.array(max_steps, np.int64),
         "element_boxes": episode["element_boxes"].copy(),
         "element_roles": episode["element_roles"].copy(),

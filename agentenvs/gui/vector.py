@@ -22,6 +22,7 @@ from .constants import LOOKS, SPLIT_SPAN, THEMES
 from .cursor import place_batch, pointer_height, sprite
 from .generator import ScreenConfig
 from .ground_env import GROUND_MODES, ground_actions
+from .keys import cursor_state_keys, task_digest
 from .observation import check_size, encode_instruction, observation_space, resize
 from .reward_state import reward_state_doc, reward_state_space, task_arrays
 from .tasks import GeneratedTasks
@@ -95,6 +96,7 @@ class GUIPoolVectorEnv(VectorEnv):
                                             for t in tasks])
         pool["instructions"] = instructions
         pool["kinds"] = np.array([t.kind for t in tasks])
+        pool["digests"] = np.array([task_digest(t) for t in tasks], np.uint64)
         return pool
 
     def _require_pool(self) -> dict[str, Any]:
@@ -159,8 +161,12 @@ class GUIPoolVectorEnv(VectorEnv):
         width, height = self.obs_size
         obs = {"image": self._frames[:, :height, :width].copy(), "instruction": pool["instruction_obs"][self._source]}
         if self.with_cursor:
-            obs["cursor"] = (self._cursor / self._sizes()).astype(np.float32)
+            obs["cursor"] = self._observed_cursors()
         return obs
+
+    def _observed_cursors(self) -> np.ndarray:
+        """``float32 [B, 2]``: the pointers as observed, fractions of each screen's width and height."""
+        return (self._cursor / self._sizes()).astype(np.float32)
 
     def _info(self, hit: np.ndarray) -> dict[str, np.ndarray]:
         kinds = self._require_pool()["kinds"][self._source]
@@ -188,7 +194,7 @@ class GUIPoolVectorEnv(VectorEnv):
             "screen_size": pool["screen_size"][src],
             "clicked": self._clicked.astype(np.int64),
             "action_is_valid": np.ones(b, np.int64),
-            "step": self._steps.copy(),
+            "steps": self._steps.copy(),
             "max_steps": np.full(b, self.max_steps, np.int64),
             "element_boxes": pool["element_boxes"][src],
             "element_roles": pool["element_roles"][src],
@@ -253,6 +259,10 @@ class GUICursorVectorEnv(GUIPoolVectorEnv):
         self._steps += live
         self._move(np.arange(self.num_envs))
         return self._finish(live)
+
+    def state_key(self) -> np.ndarray:
+        """``int64 [B]``: :meth:`.cursor_env.GUICursorEnv.state_key` of every env (one screen and pointer, one key)."""
+        return cursor_state_keys(self._require_pool()["digests"][self._source], self._observed_cursors())
 
 
 class GUIGroundVectorEnv(GUIPoolVectorEnv):

@@ -115,6 +115,13 @@ def check_success_flag(env_id: str, steps: int = 400) -> None:
     env.close()
 
 
+def _observation_bytes(obs: Any) -> bytes:
+    """The exact content of one observation: text, an array, or a Dict of them (fields in key order)."""
+    if isinstance(obs, dict):
+        return b"".join(k.encode() + b"\0" + _observation_bytes(obs[k]) for k in sorted(obs))
+    return obs.encode() if isinstance(obs, str) else np.ascontiguousarray(obs).tobytes()
+
+
 def check_state_key(env_id: str, steps: int = 300, num_envs: int = 4) -> None:
     """``state_key()`` is an exact key of the state.
 
@@ -126,7 +133,7 @@ def check_state_key(env_id: str, steps: int = 300, num_envs: int = 4) -> None:
     by_key: dict[int, bytes] = {}
 
     def record(obs: Any, key: Any, where: str) -> None:
-        data = obs.encode() if isinstance(obs, str) else np.ascontiguousarray(obs).tobytes()
+        data = _observation_bytes(obs)
         require(isinstance(key, (int, np.integer)),
                 f"{env_id}: {where} state_key() gave {type(key).__name__}, not an int")
         key = int(key)
@@ -158,7 +165,8 @@ def check_state_key(env_id: str, steps: int = 300, num_envs: int = 4) -> None:
                 require(keys.dtype == np.int64 and keys.shape == (num_envs,),
                         f"{env_id}: vector state_key() is {keys.dtype} {keys.shape}")
                 for row in range(num_envs):
-                    record(obs[row], keys[row], f"vector env row {row} at step {t}")
+                    row_obs = {k: v[row] for k, v in obs.items()} if isinstance(obs, dict) else obs[row]
+                    record(row_obs, keys[row], f"vector env row {row} at step {t}")
         venv.close()
     # random actions of a Text action space are mostly invalid: a single env may only meet its resets
     least = 20 if vector else 1

@@ -22,6 +22,7 @@ class RewardExample:
 SOKOBAN = "agentenvs/Sokoban-Tiny-v0"
 QUEST = "agentenvs/TextQuest-v0"
 SHOP = "agentenvs/TextShop-v0"
+GUI = "agentenvs/GUICursor-Small-v0"
 
 _EXAMPLES = (
     RewardExample("sokoban_progress", SOKOBAN, "push every box onto a goal", '''
@@ -175,6 +176,34 @@ def compute_reward(state):
     match = torch.tensor(values, dtype=torch.float32)
     on_item = torch.tensor([float(p == "item") for p in state["page"]])
     return match + 0.5 * on_item, {"query": match, "item_page": 0.5 * on_item}
+'''),
+    RewardExample("gui_distance", GUI, "click close to the target (paid on the click: hovering earns nothing)", '''
+def compute_reward(state):
+    box = state["target_box"]
+    centre = (box[:, :2] + box[:, 2:]) / 2
+    gap = ((state["cursor"] - centre) / state["screen_size"]).norm(dim=1)
+    closeness = 1.0 - (gap / math.sqrt(2.0)).clamp_max(1.0)
+    paid = 0.5 * closeness * state["clicked"].float()
+    return paid, {"closeness": paid}
+'''),
+    RewardExample("gui_click_inside", GUI, "click inside the target, near its centre; no clicks elsewhere", '''
+def compute_reward(state):
+    box, cursor = state["target_box"], state["cursor"]
+    clicked = state["clicked"] > 0
+    inside = ((cursor >= box[:, :2]) & (cursor <= box[:, 2:])).all(dim=1)
+    hit = (clicked & inside).float()
+    centre = (box[:, :2] + box[:, 2:]) / 2
+    half = ((box[:, 2:] - box[:, :2]) / 2).clamp_min(1.0)
+    off_centre = ((cursor - centre).abs() / half).amax(dim=1).clamp_max(1.0)
+    centred = 0.2 * hit * (1.0 - off_centre)
+    false_click = -0.5 * (clicked & ~inside).float()
+    return hit + centred + false_click, {"hit": hit, "centred": centred, "false_click": false_click}
+'''),
+    RewardExample("gui_step_budget", GUI, "click within few steps, writing only valid actions", '''
+def compute_reward(state):
+    late = -0.01 * state["steps"].float() / state["max_steps"].float()
+    invalid = -0.1 * (1 - state["action_is_valid"].float())
+    return late + invalid, {"late": late, "invalid": invalid}
 '''),
 )
 

@@ -12,7 +12,7 @@ key                   per env                     meaning
 ``screen_size``       float32 ``(2,)``            screen width, height in pixels
 ``clicked``           0 / 1                       1 on the step that clicked (STOP)
 ``action_is_valid``   0 / 1                       the action parsed (text actions' format)
-``step``              int                         steps taken in the episode
+``steps``             int                         steps taken in the episode
 ``max_steps``         int                         the episode's step limit
 ====================  ==========================  ===============================================
 """
@@ -30,7 +30,6 @@ PRED_BOX = "pred_box"
 SCREEN_SIZE = "screen_size"
 CLICKED = "clicked"
 ACTION_IS_VALID = "action_is_valid"
-STEP = "step"
 MAX_STEPS = "max_steps"
 
 

@@ -109,7 +109,7 @@ def _screen_state(n: int, seed: int) -> dict[str, torch.Tensor]:
             "screen_size": torch.from_numpy(np.tile(screen, (n, 1))),
             "clicked": torch.from_numpy(rng.integers(0, 2, n)),
             "action_is_valid": torch.from_numpy(rng.integers(0, 2, n)),
-            "step": torch.from_numpy(steps), "max_steps": torch.from_numpy(steps + rng.integers(0, 2, n))}
+            "steps": torch.from_numpy(steps), "max_steps": torch.from_numpy(steps + rng.integers(0, 2, n))}
 
 
 def _fail(check: str, label: str, message: str) -> ShaperContractError:

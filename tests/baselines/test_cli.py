@@ -113,6 +113,20 @@ def test_demo_grid_is_valid_and_resizable():
     assert all(r.total_timesteps == 2000 and r.eval_freq == 500 and r.checkpoint_freq == 1000 for r in small)
 
 
+def test_demo_gui_grid_compares_the_three_cursor_rewards():
+    from baselines.demo import DEMO_GRIDS, GUI_SPEC, demo_spec
+    from baselines.grid import parse_spec, validate_names
+
+    assert list(DEMO_GRIDS) == ["sokoban", "gui"] and DEMO_GRIDS["gui"] == (GUI_SPEC, "gui")
+    runs = parse_spec(demo_spec(path=GUI_SPEC)).runs()
+    validate_names(runs)
+    assert {r.env_id for r in runs} == {"agentenvs/GUICursor-Small-v0"} and len(runs) == 9
+    assert [r.shaper_label for r in runs[::3]] == ["none", "gaussian_potential", "gui_cursor"]
+    assert all(r.env_kwargs == {"obs_size": [48, 48]} and r.hyperparams["eval_deterministic"] is False for r in runs)
+    small = parse_spec(demo_spec(steps=512, seeds=1, path=GUI_SPEC)).runs()
+    assert len(small) == 3 and all(r.total_timesteps == 512 and r.eval_freq == 128 for r in small)
+
+
 def test_train_accepts_none_and_refuses_ambiguous_arguments():
     assert build_run_config(_train_args("--shaper", "none")).shapers == []
     with pytest.raises(CLIError, match="path separator"):
@@ -136,3 +150,5 @@ def test_bad_demo_arguments_exit_2_with_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "total_timesteps must be a positive whole number" in err
     assert "Traceback" not in err and not (tmp_path / "demo").exists()
+    assert main(["demo", "--grids", "gui", "--seeds", "0", "--out", str(tmp_path / "demo")]) == 2  # the GUI grid too
+    assert "seeds" in capsys.readouterr().err and not (tmp_path / "demo").exists()

@@ -10,7 +10,7 @@ from agentenvs.gui.cursor_env import GUICursorEnv
 from agentenvs.gui.ground_env import GUIGroundEnv
 from agentenvs.gui.oracle import GUICursorOracle, GUIGroundOracle
 
-KEYS = {"cursor", "target_box", "pred_box", "screen_size", "clicked", "action_is_valid", "step", "max_steps",
+KEYS = {"cursor", "target_box", "pred_box", "screen_size", "clicked", "action_is_valid", "steps", "max_steps",
         "element_boxes", "element_roles", "num_elements", "instruction"}
 
 
@@ -26,6 +26,8 @@ def small(**kwargs):
     ("<answer> stop </answer>", ("stop", 0.0, 0.0)),
     ("MOVE(-5, 7.5)", ("move", -5.0, 7.5)),
     ("MOVE(1, 1) then <answer>(3, 4)</answer>", ("goto", 3.0, 4.0)),
+    (" (640, 400) ", ("goto", 640.0, 400.0)), ("Stop", ("stop", 0.0, 0.0)),  # the inside of an answer tag
+    ("go to (3, 4)", None), ("STOP now", None),
     ("click the button", None), ("<answer>(1, 2, 3)</answer>", None), ("MOVE(__import__('os'), 1)", None), ("", None),
 ])
 def test_text_actions_parse_with_a_regex(text, command):
@@ -115,9 +117,9 @@ def test_reward_state_holds_the_documented_keys_and_values():
     n = int(state["num_elements"])
     assert n == len(task.screen.elements) and (state["element_boxes"][n:] == -1).all()
     assert state["element_roles"][:n].tolist() == [e.role_index for e in task.screen.elements]
-    assert (state["step"], state["max_steps"], state["clicked"]) == (0, 40, 0)
+    assert (state["steps"], state["max_steps"], state["clicked"]) == (0, 40, 0)
     env.step(CLICK)
-    assert env.reward_state()["clicked"] == 1 and env.reward_state()["step"] == 1
+    assert env.reward_state()["clicked"] == 1 and env.reward_state()["steps"] == 1
 
 
 def test_a_step_composites_only_the_pointer_patch():

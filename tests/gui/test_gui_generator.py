@@ -145,13 +145,35 @@ def test_font_ships_with_its_licence_and_draws_many_scripts():
     assert missing_glyphs("保存 Save") == ["保", "存"]
 
 
-def test_labels_without_glyphs_warn_or_fail_clearly():
-    canvas = Canvas((320, 240), "light", np.random.default_rng(0), budget=4)
-    with pytest.warns(MissingGlyphWarning, match=r"U\+4FDD"):
-        canvas.button(10, 10, "保存", "window")
-    with pytest.raises(ConfigError, match="no glyph"):
+def test_labels_without_glyphs_warn_once_per_screen_or_fail_clearly():
+    canvas = Canvas((320, 240), "light", np.random.default_rng(0), budget=8)
+    background = canvas.pixels()
+    labels = ["保存", "حفظ الملف", "🙂 Like", "Сохранить", "日本語", "保存"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # drawing does not warn: the finished screen does, once
+        for row, label in enumerate(labels):
+            canvas.button(10, 5 + 38 * row, label, "window")
+    with pytest.warns(MissingGlyphWarning) as caught:
+        pixels = canvas.pixels()
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    for char in "保存🙂日本語":
+        assert f"U+{ord(char):04X}" in message
+    assert "U+062D" not in message and "DejaVuSans.ttf" in message  # Arabic draws; the font is named
+    assert "'保存', '🙂 Like', '日本語'" in message  # the labels that lack glyphs, each once
+    rows = [(pixels[5 + 38 * r: 35 + 38 * r] != background[5 + 38 * r: 35 + 38 * r]).any() for r in range(5)]
+    assert all(rows)  # every label drew something (tofu included), nothing was dropped
+    with pytest.raises(ConfigError, match=r"no glyph for '保' \(U\+4FDD CJK UNIFIED IDEOGRAPH-4FDD\)"):
         check_glyphs("保存", on_missing="error")
+    with pytest.warns(MissingGlyphWarning, match=r"U\+1F642"):
+        check_glyphs("🙂")
+    assert [e.label for e in canvas.elements] == labels
+
+
+def test_screens_in_covered_scripts_do_not_warn():
+    canvas = Canvas((320, 240), "dark", np.random.default_rng(1), budget=4)
+    for row, label in enumerate(["Αποθήκευση", "حفظ", "שמור", "Сохранить"]):
+        canvas.button(10, 5 + 40 * row, label, "window")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        canvas.button(10, 60, "Сохранить", "window")
-    assert [e.label for e in canvas.elements] == ["保存", "Сохранить"]
+        canvas.pixels()

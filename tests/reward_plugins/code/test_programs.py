@@ -10,7 +10,7 @@ import torch
 
 import agentenvs  # noqa: F401 (registers the ids)
 from reward_plugins.code import check_fields, validate_program
-from reward_plugins.code.examples import EXAMPLES, QUEST, SHOP, SOKOBAN
+from reward_plugins.code.examples import EXAMPLES, GUI, QUEST, SHOP, SOKOBAN
 from reward_plugins.wrappers.inputs import stack_rows, to_tensor
 
 DEAD = np.zeros((2, 5, 5), bool)
@@ -64,6 +64,15 @@ STATES = {
         "steps": torch.tensor([4, 9]),
         "max_steps": torch.tensor([15, 15]),
     },
+    GUI: {  # row 0 clicks 4 px right of the centre of a 20x10 box; row 1 clicks outside its box
+        "cursor": torch.tensor([[54.0, 35.0], [0.0, 0.0]]),
+        "target_box": torch.tensor([[40.0, 30.0, 60.0, 40.0], [80.0, 60.0, 80.0, 60.0]]),
+        "screen_size": torch.tensor([[160.0, 120.0], [160.0, 120.0]]),
+        "clicked": torch.tensor([1, 1]),
+        "action_is_valid": torch.tensor([1, 0]),
+        "steps": torch.tensor([6, 24]),
+        "max_steps": torch.tensor([24, 24]),
+    },
 }
 
 #: name -> (expected totals, one expected component) on the hand-made batch of its env.
@@ -85,6 +94,11 @@ EXPECTED = {
     "shop_options": ([0.5, 0.0], ("options", [0.5, 0.0])),
     "shop_price": ([1.0, 0.0], ("in_budget", [1.0, 0.0])),
     "shop_query": ([1.5, 0.0], ("item_page", [0.5, 0.0])),
+    # row 0: gap (4/160, 0), closeness 1 - 0.025 / sqrt(2); row 1: gap (0.5, 0.5), closeness 0.5
+    "gui_distance": ([0.5 * (1 - 0.025 / 2 ** 0.5), 0.25], ("closeness", [0.5 * (1 - 0.025 / 2 ** 0.5), 0.25])),
+    # row 0: a hit 4 px off centre of a 10 px half width: 1 + 0.2 x 0.6; row 1: a click at (0, 0) misses
+    "gui_click_inside": ([1.12, -0.5], ("centred", [0.12, 0.0])),
+    "gui_step_budget": ([-0.0025, -0.11], ("invalid", [0.0, -0.1])),
 }
 
 
@@ -103,7 +117,7 @@ def test_example_gives_the_hand_computed_rewards(sandbox, name):
     assert list(result.components) == list(program.components)  # statically known names match the run's
 
 
-@pytest.mark.parametrize("env_id", [SOKOBAN, QUEST, SHOP])
+@pytest.mark.parametrize("env_id", [SOKOBAN, QUEST, SHOP, GUI])
 def test_examples_read_only_documented_fields_and_run_on_real_states(sandbox, env_id):
     env = gym.make(env_id)
     rows = []

@@ -77,6 +77,6 @@ class GridCursor(gym.Env):
             "screen_size": np.array([self.cols * self.cell, self.rows * self.cell], np.float32),
             "clicked": np.array(int(self.clicked)),
             "action_is_valid": np.array(int(self.valid)),
-            "step": np.array(self.t),
+            "steps": np.array(self.t),
             "max_steps": np.array(self.max_steps),
         }
