@@ -1,12 +1,16 @@
 """GroupedVectorEnv over LLMEnv (``maker="agentenvs.agents.llm_env:make"``): task rows, completions, LLM info keys."""
+import itertools
+
+import gymnasium as gym
 import numpy as np
 import pytest
 from gymnasium.utils import seeding
 
 import agentenvs  # noqa: F401  (registers the ids)
-from agentenvs.agents import tasks
+from agentenvs.agents import make, tasks
 from agentenvs.agents.grouped import GroupedVectorEnv
 from agentenvs.sokoban.generator import generate_level
+from agentenvs.testing import ConformanceError, check_llm_grouped
 
 SOKOBAN = "agentenvs/Sokoban-Text-v0"  # 7x7, 2 boxes
 LLM_MAKER = "agentenvs.agents.llm_env:make"
@@ -44,3 +48,18 @@ def test_llm_env_groups_are_identical_within_and_distinct_across(backend):
         assert not terminated.any() and not truncated.any() and env.active_mask.all()
     finally:
         env.close()
+
+
+_serial = itertools.count()
+
+
+def make_numbered(env_id, **options):
+    """A broken maker: each env's observations carry its own number, so a group's envs never look alike."""
+    number = next(_serial)
+    return gym.wrappers.TransformObservation(make(env_id, **options), lambda obs: f"{number} {obs}", None)
+
+
+def test_the_grouped_check_passes_llm_envs_and_catches_groups_that_differ():
+    check_llm_grouped(SOKOBAN)
+    with pytest.raises(ConformanceError, match="first observations are not their group row's"):
+        check_llm_grouped(SOKOBAN, maker=f"{__name__}:make_numbered")
