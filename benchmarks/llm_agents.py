@@ -15,6 +15,7 @@ Prints one JSON object per line (``bench: "llm_agents"``) and asserts nothing:
   keys); best and median of 5 chunks, resets left out as the peers' are;
 - ``grouped_reset_16``: ``GroupedVectorEnv(id, 4, 4, maker=LLMEnv)`` (sync backend) reset with 4 new
   task rows, for every id the registry marks ``llm_facing`` (installed extras): p50 and p99 ms;
+  ``grouped_reset_16_banked``: the same for procedural Sokoban ids with the rows' levels in a bank;
 - the peers' lines (``benchmarks/peers/gem_sokoban_bench.py``, ``textarena_sokoban_bench.py``, each
   in its venv under ``--peers-dir``), then ``goal_*`` lines: reset p99 <= 5 ms, and steps/s >= 2x
   the faster peer (through LLMEnv).
@@ -143,21 +144,29 @@ def llm_facing_ids() -> list[str]:
     return [entry.id for entry in GYM_ENVS if entry.llm_facing and not missing_extra(entry)]
 
 
+def grouped_reset(what: str, env_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """p50 and p99 of resetting a 16-env grouped LLMEnv with 4 new rows each time (after one warm-up reset)."""
+    try:
+        env = GroupedVectorEnv(env_id, num_groups=4, group_size=4, maker="agentenvs.agents.llm_env:make")
+        env.reset(rows[:4])
+        times = timings_ms([functools.partial(env.reset, rows[start:start + 4]) for start in range(4, len(rows), 4)])
+        env.close()
+    except Exception as exc:  # report the id and why, and go on with the others
+        return emit("agentenvs", what, env_id=env_id, error=f"{type(exc).__name__}: {exc}")
+    return emit("agentenvs", what, env_id=env_id, backend="sync", groups=4, group_size=4, maker="LLMEnv",
+                p50_ms=times["median_ms"], p99_ms=times["p99_ms"], max_ms=times["max_ms"],
+                cpu_p50_ms=times["cpu_median_ms"], cpu_p99_ms=times["cpu_p99_ms"], n=times["n"])
+
+
 def bench_grouped(resets: int) -> list[dict[str, Any]]:
     lines = []
     for env_id in llm_facing_ids():
-        try:
-            env = GroupedVectorEnv(env_id, num_groups=4, group_size=4, maker="agentenvs.agents.llm_env:make")
-            rows = list(tasks(env_id, "train", 4 * (resets + 1)))
-            env.reset(rows[:4])
-            times = timings_ms([functools.partial(env.reset, rows[4 * r:4 * r + 4]) for r in range(1, resets + 1)])
-            env.close()
-        except Exception as exc:  # report the id and why, and go on with the others
-            lines.append(emit("agentenvs", "grouped_reset_16", env_id=env_id, error=f"{type(exc).__name__}: {exc}"))
-            continue
-        lines.append(emit("agentenvs", "grouped_reset_16", env_id=env_id, backend="sync", groups=4, group_size=4,
-                          maker="LLMEnv", p50_ms=times["median_ms"], p99_ms=times["p99_ms"], max_ms=times["max_ms"],
-                          cpu_p50_ms=times["cpu_median_ms"], cpu_p99_ms=times["cpu_p99_ms"], n=times["n"]))
+        rows = [dict(row) for row in tasks(env_id, "train", 4 * (resets + 1))]
+        lines.append(grouped_reset("grouped_reset_16", env_id, rows))
+        kwargs = GYM_ENVS[[entry.id for entry in GYM_ENVS].index(env_id)].kwargs
+        if "dim_room" in kwargs:  # a procedural Sokoban id: the same resets again with the rows' levels in a bank
+            build_bank(kwargs["dim_room"], kwargs["num_boxes"], kwargs.get("min_pushes", 0), first=0, count=len(rows))
+            lines.append(grouped_reset("grouped_reset_16_banked", env_id, rows))
     return lines
 
 
