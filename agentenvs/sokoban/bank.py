@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import sys
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -207,11 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--dir", default=None, help="default: $AGENTENVS_CACHE_DIR/sokoban-levels")
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(argv[1:] if argv[:1] == ["sokoban-bank"] else argv)  # `agentenvs` passes its name
     height, width = args.dim_room
     print(build_bank((height, width), args.num_boxes, args.min_pushes, args.first, args.count, args.dir, args.workers))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
