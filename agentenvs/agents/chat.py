@@ -2,7 +2,8 @@
 
 - system: the env's rules, its actions and the format to write them in
   (:meth:`LLMEnv.system_prompt`), plus the episode's goal when the env states one (``instruction()``);
-- user: each observation (text; images as ``image_url`` content parts with a PNG data URL);
+- user: each observation (text; images as ``image_url`` content parts with a PNG data URL, after
+  the ``"Invalid action: ..."`` feedback of the reply before, if any);
 - assistant: each completion; an OpenAI message with ``tool_calls`` is kept as is and the next
   observation answers it as ``tool`` messages.
 
@@ -166,7 +167,7 @@ class ChatHistory:
         out: list[Message] = [{"role": "system", "content": self._system}]
         pending: list[str] = []  # tool-call ids the next observation answers
         for turn in history:
-            out.extend(self._observation_messages(turn.observation, pending))
+            out.extend(self._observation_messages(turn, pending))
             pending = []
             reply = turn.reply
             if isinstance(reply, Mapping) and reply.get("tool_calls"):
@@ -175,12 +176,15 @@ class ChatHistory:
                 pending = [str(c.get("id", f"call_{i}")) for i, c in enumerate(calls) if isinstance(c, Mapping)]
             else:
                 out.append({"role": "assistant", "content": _reply_text(reply)})
-        out.extend(self._observation_messages(self.turns[-1].observation, pending))
+        out.extend(self._observation_messages(self.turns[-1], pending))
         return out
 
     @staticmethod
-    def _observation_messages(obs: Any, pending: list[str]) -> list[Message]:
-        content = observation_content(obs)
+    def _observation_messages(turn: Turn, pending: list[str]) -> list[Message]:
+        content = observation_content(turn.observation)
+        feedback = turn.info.get("feedback")
+        if isinstance(content, list) and isinstance(feedback, str):  # a text observation already starts with it
+            content = [{"type": "text", "text": feedback}, *content]
         if pending and isinstance(content, str):
             return [{"role": "tool", "tool_call_id": call, "content": content if i == len(pending) - 1 else "done"}
                     for i, call in enumerate(pending)]

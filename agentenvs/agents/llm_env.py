@@ -57,7 +57,8 @@ class LLMEnv(gym.Wrapper):
     to the reward, ``reward_components["format"]``) and, by ``invalid_action``:
 
     - ``"noop"``: nothing else; the observation is the env's (unchanged after a refused format);
-    - ``"feedback"``: a text observation starts with ``"Invalid action: <why>"``;
+    - ``"feedback"``: ``info["feedback"]`` is ``"Invalid action: <why>"``, and a text observation
+      starts with it (:class:`ChatHistory` puts it before the content parts of other observations);
     - ``"terminate"``: the episode ends (``terminated=True``, ``info["termination_reason"]="invalid_action"``).
 
     ``max_invalid`` invalid actions in an episode end it too (``termination_reason="max_invalid"``).
@@ -241,8 +242,10 @@ class LLMEnv(gym.Wrapper):
                     terminated, out["termination_reason"] = True, "invalid_action"
                 elif self.max_invalid is not None and self._invalid >= self.max_invalid:
                     terminated, out["termination_reason"] = True, "max_invalid"
-            if self.invalid_action == "feedback" and isinstance(obs, str):
-                obs = self._feedback(str(error), obs)
+            if self.invalid_action == "feedback":
+                out["feedback"] = feedback = f"Invalid action: {str(error)[:FEEDBACK_MAX_LENGTH - 20]}"
+                if isinstance(obs, str):
+                    obs = self._feedback(feedback, obs)
         if not (terminated or truncated) and self.max_turns is not None and self._turn >= self.max_turns:
             truncated, reason = True, "max_turns"
         success = bool(info.get("is_success", False))
@@ -267,8 +270,8 @@ class LLMEnv(gym.Wrapper):
         hint = f"; valid now: {', '.join(commands[:20])}" if isinstance(commands, list) and commands else ""
         return f"the environment cannot do {snippet(action)} here{hint}"
 
-    def _feedback(self, error: str, obs: str) -> str:
-        text = f"Invalid action: {error[:FEEDBACK_MAX_LENGTH - 20]}\n\n{obs}"
+    def _feedback(self, feedback: str, obs: str) -> str:
+        text = f"{feedback}\n\n{obs}"
         space = self.observation_space
         return fit_text(text, space) if isinstance(space, spaces.Text) else text
 

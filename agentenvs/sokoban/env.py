@@ -14,6 +14,7 @@ from ..core.render import RENDER_MODES, Renderer
 from ..core.text import text_space
 from ..errors import ConfigError, InvalidActionError
 from .actions import parse_text_action, text_action_space
+from .bank import level_for_seed
 from .constants import (
     ACTION_NAMES,
     NOOP,
@@ -164,6 +165,9 @@ class SokobanEnv(gym.Env):
         self._pool = LevelPool(load_levels(levels), self._shape) if levels is not None else None
         if levels is None:  # levels come from the generator given, or else from the procedural one
             self._generator = generator or default_generator(self._shape, int(num_boxes), int(min_pushes))
+        # a seeded reset of the procedural generator reads its level from a bank when there is one (.bank)
+        self._bank_config = (*self._shape, int(num_boxes), int(min_pushes)) if levels is None and generator is None \
+            else None
         self._width = self._shape[1]
         self._reward_fn = reward_fn_for(reward_mode, reward_fn)
         if self._pool is not None:
@@ -189,7 +193,9 @@ class SokobanEnv(gym.Env):
 
     # -- episode ---------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
-        super().reset(seed=check_seed(seed))
+        seed = check_seed(seed)
+        super().reset(seed=seed)
+        banked = None
         if options and options.get("level") is not None:
             level = options["level"]
             if not isinstance(level, (str, Level)):
@@ -200,10 +206,14 @@ class SokobanEnv(gym.Env):
         elif self._pool is not None:
             index = int(self.np_random.integers(len(self._pool)))
             level, self._level = self._pool.levels[index], self._pool.compiled[index]
+        elif seed is not None and self._bank_config is not None:  # the same level, drawn once and kept
+            banked = level_for_seed(self._bank_config, seed)
+            self.np_random.bit_generator.state = banked.rng_state  # as after generating it here
+            level, self._level = banked.level, compile_level(banked.level, self._shape)
         else:
             level = self._generator(self.np_random)
             self._level = compile_level(level, self._shape)
-        difficulty = getattr(level, "difficulty", None)  # generated levels carry their label
+        difficulty = banked.difficulty if banked is not None else getattr(level, "difficulty", None)
         level = self._level
         top, left, height, width = level.window
         self._outside = outside_cells(level.grid[top:top + height, left:left + width] == WALL)

@@ -8,6 +8,8 @@
 - :func:`check_llm_seed_purity`: the same rows give byte-identical observations and rewards in
   two fresh processes with different ``PYTHONHASHSEED`` after arbitrary global ``random`` and
   ``numpy.random`` calls, and an episode leaves both global generators as it found them.
+- :func:`check_llm_grouped`: a ``GroupedVectorEnv`` of ``LLMEnv`` envs gives every env of a group
+  the observation a single ``LLMEnv`` has on the group's row, and its steps carry the LLM info keys.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import os
 import random
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import combinations
 from typing import Any
 
@@ -198,10 +200,51 @@ def check_llm_seed_purity(env_id: str, n: int = 2) -> None:
             f"other global RNG use): {outputs} vs this process {local}")
 
 
+def _leaves(obs: Any, index: int | None = None) -> list[Any]:
+    """An observation's parts in key order (of env ``index`` of a batched one), for :func:`digest`."""
+    if isinstance(obs, Mapping):
+        return [leaf for key in sorted(obs) if not str(key).startswith("_") for leaf in _leaves(obs[key], index)]
+    return [obs if index is None else obs[index]]
+
+
+def check_llm_grouped(env_id: str, group_size: int = 2, maker: str = "agentenvs.agents.llm_env:make") -> None:
+    """Grouped LLM envs (sync backend) start each group from its row, as one LLMEnv does; steps carry the LLM keys.
+
+    ``maker`` builds each grouped env (``"module:callable"``, see ``GroupedVectorEnv``).
+    """
+    from ..agents import LLM_INFO_KEYS, make
+    from ..agents.grouped import GroupedVectorEnv
+    from ..registration import get_entry
+
+    rows = _rows(env_id, "train", 2)
+    single = make(env_id)
+    try:
+        expected = [digest(_leaves(single.reset(options=row)[0])) for row in rows]
+    finally:
+        single.close()
+    env = GroupedVectorEnv(env_id, num_groups=2, group_size=group_size, maker=maker)
+    try:
+        obs, info = env.reset(rows)
+        groups = [i // group_size for i in range(env.num_envs)]
+        require(info["group_id"].tolist() == groups, f"{env_id}: grouped info['group_id'] is {info['group_id']}")
+        entry = get_entry(env_id)
+        if entry is None or not entry.nondeterministic:
+            got = [digest(_leaves(obs, i)) for i in range(env.num_envs)]
+            require(got == [expected[g] for g in groups],
+                    f"{env_id}: the grouped envs' first observations are not their group row's (as one LLMEnv "
+                    "resets to it); a group's envs must start from one episode")
+        obs, _, _, _, info = env.step(["<answer>definitely not an action</answer>"] * env.num_envs)
+        missing = [key for key in LLM_INFO_KEYS if key not in info]
+        require(not missing, f"{env_id}: a grouped step's info lacks {missing}")
+    finally:
+        env.close()
+
+
 LLM_CHECKS: dict[str, Callable[..., None]] = {
     "llm_completions": check_llm_completions,
     "llm_task_rows": check_llm_task_rows,
     "llm_seed_purity": check_llm_seed_purity,
+    "llm_grouped": check_llm_grouped,
 }
 """Check name -> check, run by :func:`agentenvs.testing.checks_for` on every ``llm_facing`` id."""
 

@@ -38,15 +38,17 @@ def make(dim, boxes):
 
 def bench_reset(dim, boxes, n, seconds):
     env = make(dim, boxes)
-    times, begin = [], time.perf_counter()
+    times, cpu, begin = [], [], time.perf_counter()
     for seed in range(n):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         env.reset(num_players=1, seed=seed)
         times.append(1e3 * (time.perf_counter() - start))
+        cpu.append(1e3 * (time.thread_time() - start_cpu))
         if time.perf_counter() - begin > seconds:
             break
     emit(f"reset_{dim[0]}x{dim[1]}_{boxes}boxes", median_ms=round(statistics.median(times), 3),
-         p99_ms=round(percentile(times, 99), 3), max_ms=round(max(times), 3), n=len(times))
+         p99_ms=round(percentile(times, 99), 3), max_ms=round(max(times), 3),
+         cpu_median_ms=round(statistics.median(cpu), 3), cpu_p99_ms=round(percentile(cpu, 99), 3), n=len(times))
 
 
 def bench_steps(dim, boxes, chunk, repeats=5):
@@ -55,20 +57,23 @@ def bench_steps(dim, boxes, chunk, repeats=5):
     actions = [f"[{rng.choice(MOVES)}]" for _ in range(chunk)]
     env.reset(num_players=1, seed=0)
     start_env = copy.deepcopy(env)
-    times = []
+    times, cpu_times = [], []
     for _ in range(repeats):
-        resets = 0.0
-        start = time.perf_counter()
+        resets = resets_cpu = 0.0
+        start, start_cpu = time.perf_counter(), time.thread_time()
         for action in actions:
             env.get_observation()
             done, _ = env.step(action)
             if done:
-                begin = time.perf_counter()
+                begin, begin_cpu = time.perf_counter(), time.thread_time()
                 env = copy.deepcopy(start_env)
                 resets += time.perf_counter() - begin
+                resets_cpu += time.thread_time() - begin_cpu
         times.append(time.perf_counter() - start - resets)
+        cpu_times.append(time.thread_time() - start_cpu - resets_cpu)
     emit(f"steps_text_{dim[0]}x{dim[1]}_{boxes}boxes", steps_per_s=round(chunk / min(times), 1),
-         median_steps_per_s=round(chunk / statistics.median(times), 1), n=chunk * repeats, action_format="[move]")
+         median_steps_per_s=round(chunk / statistics.median(times), 1),
+         cpu_steps_per_s=round(chunk / min(cpu_times), 1), n=chunk * repeats, action_format="[move]")
 
 
 if __name__ == "__main__":

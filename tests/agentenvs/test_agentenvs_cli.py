@@ -25,8 +25,10 @@ def agentenvs_cli(*args: str, block: tuple[str, ...] = ()) -> subprocess.Complet
 
 
 def test_pyproject_plugs_in_every_experiment_command_from_baselines():
-    assert set(COMMANDS) == {"train", "grid", "report", "demo", "shapers", "reward"}
-    assert all(value == "baselines.cli:main [baselines]" for name, value in COMMANDS.items() if name != "reward")
+    assert set(COMMANDS) == {"train", "grid", "report", "demo", "shapers", "reward", "sokoban-bank"}
+    assert all(value == "baselines.cli:main [baselines]" for name, value in COMMANDS.items()
+               if name not in ("reward", "sokoban-bank"))
+    assert COMMANDS["sokoban-bank"] == "agentenvs.sokoban.bank:main"  # needs no extra
     assert COMMANDS["reward"] == "baselines.reward_cli:main [baselines]"
 
 

@@ -2,10 +2,13 @@
 import base64
 import io
 
+import gymnasium as gym
 import numpy as np
 import pytest
+from gymnasium import spaces
 from PIL import Image
 
+from agentenvs import registration
 from agentenvs.agents import ChatHistory, make, tasks
 from agentenvs.agents.chat import observation_content, observation_digest
 from agentenvs.errors import ConfigError
@@ -83,3 +86,55 @@ def test_bad_arguments_are_config_errors():
         ChatHistory(make("agentenvs/Sokoban-Text-v0"), mode="last")
     with pytest.raises(ConfigError, match="before messages"):
         ChatHistory(make("agentenvs/Sokoban-Text-v0")).messages()
+
+
+class PictureEnv(gym.Env):
+    """A visual LLM-facing env: an image and a caption; ``"look"`` is the one action it takes."""
+
+    observation_space = spaces.Dict({"image": spaces.Box(0, 255, (4, 4, 3), np.uint8), "caption": spaces.Text(16)})
+    action_space = spaces.Text(16)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        self.t = 0
+        return self._obs(), {}
+
+    def _obs(self):
+        return {"image": np.full((4, 4, 3), 10 * self.t, np.uint8), "caption": f"turn {self.t}"}
+
+    def step(self, action):
+        self.t += action == "look"
+        return self._obs(), 0.0, False, False, {"action_is_valid": action == "look"}
+
+
+@pytest.fixture
+def picture_id(monkeypatch):
+    """A visual id registered as LLM-facing for this test only."""
+    entry = registration.EnvEntry("agentenvs-test/Picture-v0", f"{__name__}:PictureEnv", "a visual test env",
+                                  llm_facing=True, max_turns=5)
+    monkeypatch.setattr(registration, "GYM_ENVS", registration.GYM_ENVS + (entry,))
+    gym.register(entry.id, entry_point=entry.entry_point)
+    yield entry.id
+    del gym.registry[entry.id]
+
+
+def test_feedback_on_an_image_observation_is_in_info_and_before_the_image(picture_id):
+    chat = ChatHistory(make(picture_id, invalid_action="feedback"), mode="full")
+    chat.reset(seed=0)
+    messages, reward, _, _, info = chat.step("<answer>jump</answer>")
+    assert not info["action_is_valid"] and reward == pytest.approx(-0.1)
+    assert info["feedback"].startswith("Invalid action: the environment cannot do")
+    assert messages[-1]["content"][0] == {"type": "text", "text": info["feedback"]}
+    assert [part["type"] for part in messages[-1]["content"][1:]] == ["image_url", "text"]
+    messages, _, _, _, info = chat.step("<answer>look</answer>")
+    assert "feedback" not in info and messages[-1]["content"][-1] == {"type": "text", "text": "caption: turn 1"}
+    assert [part["type"] for part in messages[-1]["content"]] == ["image_url", "text"]
+    assert messages[3]["content"][0]["text"].startswith("Invalid action: ")  # the earlier turn keeps its feedback
+
+
+def test_feedback_on_a_text_observation_starts_it_once():
+    chat = ChatHistory(make("agentenvs/Sokoban-Text-v0", invalid_action="feedback"))
+    chat.reset(options={"level": LEVEL})
+    messages, _, _, _, info = chat.step("left")  # no <answer> tag
+    assert info["feedback"].startswith("Invalid action: no <answer>")
+    assert messages[-1]["content"] == info["feedback"] + "\n\n" + LEVEL

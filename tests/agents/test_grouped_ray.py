@@ -1,9 +1,13 @@
 """GroupedVectorEnv on Ray actors: one small local cluster for the module, envs as real actors."""
 import os
 import signal
+import string
 import time
+from pathlib import Path
 
+import gymnasium as gym
 import pytest
+from gymnasium import spaces
 
 ray = pytest.importorskip("ray")
 
@@ -18,8 +22,9 @@ SCRIPT = [["up", "left", "down", "right"], ["left", "left", "up", "up"], ["down"
 @pytest.fixture(scope="module")
 def cluster():
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))  # this module
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False,
-             runtime_env={"env_vars": {"PYTHONPATH": os.environ.get("PYTHONPATH", "")}})
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
     yield
     ray.shutdown()
 
@@ -54,6 +59,45 @@ def test_ray_actors_give_the_sync_trajectory_with_text_observations_and_survive_
         env.close()
         local.close()
     assert wait_gone(pids + new)
+
+
+class SleepyEnv(gym.Env):
+    """A text env whose step ``"hang"`` never returns (a browser that stopped answering)."""
+
+    observation_space = spaces.Text(32, charset=string.printable)
+    action_space = spaces.Text(8, charset=string.printable)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return "ready", {}
+
+    def step(self, action):
+        while action == "hang":
+            time.sleep(60)
+        return "went", 0.5, False, False, {}
+
+
+def make_sleepy(env_id):
+    """The maker the Ray actors import (``maker="test_grouped_ray:make_sleepy"``)."""
+    return SleepyEnv()
+
+
+def test_a_hung_ray_actor_is_truncated_within_the_step_timeout_and_killed(cluster):
+    env = GroupedVectorEnv("sleepy", num_groups=1, group_size=2, backend="ray", step_timeout=2.0,
+                           maker=f"{__name__}:make_sleepy")
+    try:
+        env.reset(seed=0)
+        pids = env.worker_pids()
+        start = time.monotonic()
+        obs, rewards, terminated, truncated, info = env.step(["hang", "go"])
+        assert time.monotonic() - start < 15.0  # the 2 s timeout and the kill, not forever
+        assert truncated.tolist() == [True, False] and rewards.tolist() == [0.0, 0.5]
+        assert "no answer within the timeout (2 s)" in info["env_error"][0]
+        assert wait_gone(pids[:1])  # the hung actor's process is gone while the other env goes on
+        assert env.step(["go", "go"])[4]["active_mask"].tolist() == [False, True]
+    finally:
+        env.close()
+    assert wait_gone(pids)
 
 
 def wait_gone(pids, seconds=20.0):
