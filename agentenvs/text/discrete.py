@@ -80,11 +80,15 @@ class DiscreteTextEnv(gym.Env):
         command_buckets: buckets of each command slot's bag of words.
         expand_commands: ``(admissible commands, instruction) -> commands``, for text envs whose list
             holds placeholders (TextShop's ``search[<query>]``); the result is what indices name.
+        observation: ``"hashed"`` (the bags of words above) or ``"minilm"`` (``vlm`` extra):
+            all-MiniLM-L6-v2 embeddings in place of each bag: ``float32 [384 + max_commands * 385]``
+            in ``[-1, 1]`` (text-plus-instruction embedding, then per slot the command's embedding
+            and its instruction-word share); ``obs_buckets`` and ``command_buckets`` are unused.
     """
 
     def __init__(self, text_env: gym.Env, max_commands: int = MAX_COMMANDS, obs_buckets: int = OBS_BUCKETS,
                  command_buckets: int = COMMAND_BUCKETS,
-                 expand_commands: Callable[[list[str], str], list[str]] | None = None):
+                 expand_commands: Callable[[list[str], str], list[str]] | None = None, observation: str = "hashed"):
         if not isinstance(text_env, gym.Env):
             raise ConfigError(f"text_env must be a gymnasium.Env, got {type(text_env).__name__}")
         self.text_env = text_env
@@ -93,9 +97,19 @@ class DiscreteTextEnv(gym.Env):
         self.command_buckets = _positive_int("command_buckets", command_buckets)
         self.metadata = text_env.metadata
         self.render_mode = text_env.render_mode
+        if observation not in ("hashed", "minilm"):
+            raise ConfigError(f"observation must be 'hashed' or 'minilm', got {observation!r}")
+        self.observation = observation
         self.action_space = spaces.Discrete(self.max_commands)
+        self.embed: Any = None
+        if observation == "minilm":
+            from .embedding import MINILM_DIM, MiniLMEmbedder
+
+            self.embed = MiniLMEmbedder()
+            self.obs_buckets = self.command_buckets = MINILM_DIM
         self.size = self.obs_buckets + self.max_commands * (self.command_buckets + 1)
-        self.observation_space = spaces.Box(0.0, WORD_COUNT_HIGH, (self.size,), np.float32)
+        low = -1.0 if self.embed else 0.0
+        self.observation_space = spaces.Box(low, 1.0 if self.embed else WORD_COUNT_HIGH, (self.size,), np.float32)
         base: Any = text_env.unwrapped
         self.reward_state_space = base.reward_state_space
         self.reward_state_doc = base.reward_state_doc
@@ -126,10 +140,15 @@ class DiscreteTextEnv(gym.Env):
         goal_words = set(words(goal))
         slot = self.command_buckets + 1
         obs = np.zeros(self.size, dtype=np.float32)
-        obs[: self.obs_buckets] = hashed_counts(text + "\n" + goal, self.obs_buckets)
+        if self.embed is not None:
+            vectors = self.embed([text + "\n" + goal, *self.commands]).clip(-1.0, 1.0)
+        else:
+            vectors = [hashed_counts(text + "\n" + goal, self.obs_buckets)]
+            vectors += [hashed_counts(command, self.command_buckets) for command in self.commands]
+        obs[: self.obs_buckets] = vectors[0]
         for i, command in enumerate(self.commands):
             start = self.obs_buckets + i * slot
-            obs[start: start + self.command_buckets] = hashed_counts(command, self.command_buckets)
+            obs[start: start + self.command_buckets] = vectors[i + 1]
             said = words(command)
             obs[start + self.command_buckets] = sum(w in goal_words for w in said) / max(len(said), 1)
         return obs
@@ -156,9 +175,11 @@ class DiscreteTextEnv(gym.Env):
 
 
 def text_quest_discrete(max_commands: int = MAX_COMMANDS, obs_buckets: int = OBS_BUCKETS,
-                        command_buckets: int = COMMAND_BUCKETS, **quest_kwargs: Any) -> DiscreteTextEnv:
+                        command_buckets: int = COMMAND_BUCKETS, observation: str = "hashed",
+                        **quest_kwargs: Any) -> DiscreteTextEnv:
     """``agentenvs/TextQuest-Discrete-v0``: :class:`DiscreteTextEnv` over a ``TextQuestEnv(**quest_kwargs)``."""
-    return DiscreteTextEnv(TextQuestEnv(**quest_kwargs), max_commands, obs_buckets, command_buckets)
+    return DiscreteTextEnv(TextQuestEnv(**quest_kwargs), max_commands, obs_buckets, command_buckets,
+                           observation=observation)
 
 
 class TextQuestDiscreteOracle:

@@ -44,10 +44,11 @@ def expand_searches(commands: list[str], instruction: str) -> list[str]:
 
 
 def text_shop_discrete(max_commands: int = MAX_COMMANDS, obs_buckets: int = OBS_BUCKETS,
-                       command_buckets: int = COMMAND_BUCKETS, **shop_kwargs: Any) -> DiscreteTextEnv:
+                       command_buckets: int = COMMAND_BUCKETS, observation: str = "hashed",
+                       **shop_kwargs: Any) -> DiscreteTextEnv:
     """``agentenvs/TextShop-Discrete-v0``: :class:`~.discrete.DiscreteTextEnv` over ``TextShopEnv(**shop_kwargs)``."""
     return DiscreteTextEnv(TextShopEnv(**shop_kwargs), max_commands, obs_buckets, command_buckets,
-                           expand_commands=expand_searches)
+                           expand_commands=expand_searches, observation=observation)
 
 
 class TextShopDiscreteOracle:
