@@ -6,22 +6,24 @@ accepted program through the grid machinery (process pool or Ray, the same as YA
 program's reward, run in the sandbox by the ``code`` shaper, is added to the env's own), scores
 each run by its best evaluated task success (its best return when the env reports no success),
 and feeds the best program back with Eureka's reward reflection (each component and the task
-score at ten points over training) and, optionally, human feedback. The best program over all
-iterations is retrained on ``final_seeds`` seeds for the final score.
+score at ten points over training) and, optionally, human feedback (Text2Reward's refinement).
+The best program over all iterations is retrained on ``final_seeds`` seeds for the final score.
 
 Everything goes under the run directory::
 
-    RUN_DIR/evolve.json                 the configuration
+    RUN_DIR/evolve.json                 the configuration (a resume must match it)
     RUN_DIR/llm_cache/                  the client's response cache (replays need no server)
-    RUN_DIR/iter_00/candidates.json     prompts, replies, programs and critic reports
+    RUN_DIR/iter_00/feedback.txt        the feedback the iteration's prompt carried (absent in the first)
+    RUN_DIR/iter_00/candidates.json     prompts, replies, programs and critic reports of every attempt
     RUN_DIR/iter_00/program_<k>.py      each accepted program
-    RUN_DIR/iter_00/runs/               the training runs (grid run directories)
-    RUN_DIR/iter_00/iteration.json      scores, the best program, the reflection (written last)
-    RUN_DIR/final/                      best.py, runs/ and score.json
+    RUN_DIR/iter_00/runs/               the training runs (grid run directories: eval.jsonl, result.json, ...)
+    RUN_DIR/iter_00/iteration.json      scores, curves, the best program, the reflection (written last)
+    RUN_DIR/final/best.py               the best program
+    RUN_DIR/final/runs/                 its retraining on the final seeds
     RUN_DIR/summary.json                the outcome (written last)
 
-A killed evolve resumes where it stopped: finished iterations are read back, the grid resumes
-unfinished runs, and generation replays from the cache.
+A killed evolve resumes where it stopped: finished iterations are read back, generated programs
+are read back from ``candidates.json`` (not asked for again), and the grid skips finished runs.
 """
 from __future__ import annotations
 
@@ -33,27 +35,37 @@ from pathlib import Path
 from typing import IO, Any
 
 import numpy as np
-from reward_plugins.code import default_sandbox
-from reward_plugins.llm import ChatClient
 
 from agentenvs.errors import ConfigError
-from reward_plugins.codegen import Candidate, generate_rewards, reward_reflection
+from reward_plugins.codegen import generate_rewards, reward_reflection
+from reward_plugins.llm import ChatClient
 
 from .callbacks import read_eval_lines
 from .config import EVAL_FILE
 from .grid import load_spec, run_grid
 from .grid.runner import atomic_write_text
-from .rollouts import collect_trajectories, reward_state_batch
+from .reward_cli import CANDIDATES_FILE, critic_states, describe, require_reward_state, sandbox_runner, write_candidates
 
 CONFIG_FILE = "evolve.json"
 ITERATION_FILE = "iteration.json"
+FEEDBACK_FILE = "feedback.txt"
 SUMMARY_FILE = "summary.json"
+CACHE_DIR = "llm_cache"
+#: The grid label of an evolved program's reward (its components are logged as ``code/<name>``).
 CODE_LABEL = "code"
+
+#: ``human_feedback(iteration, machine_feedback) -> text or None``, asked after each iteration.
+HumanFeedback = Callable[[int, str], "str | None"]
 
 
 @dataclass
 class EvolveConfig:
-    """What to evolve and with how much compute (Eureka's own defaults are 5 iterations x 16 samples)."""
+    """What to evolve and with how much compute (Eureka's own runs use 5 iterations x 16 samples).
+
+    ``total_timesteps`` is each run's PPO budget; ``hyperparams`` override the algorithm's tuned ones
+    (e.g. a small ``n_steps`` for tiny budgets); ``critic_episodes`` random and oracle episodes give the
+    critic's reward states.
+    """
 
     env_id: str
     task: str
@@ -67,26 +79,32 @@ class EvolveConfig:
     seed: int = 0
     algo: str = "ppo"
     env_kwargs: dict[str, Any] = field(default_factory=dict)
+    hyperparams: dict[str, Any] = field(default_factory=dict)
     repair_rounds: int = 2
     temperature: float = 1.0
     examples: list[str] = field(default_factory=list)
+    critic_episodes: int = 4
 
     def __post_init__(self) -> None:
-        for name in ("iterations", "samples", "total_timesteps", "n_envs", "eval_freq", "eval_episodes", "final_seeds"):
+        for name in ("iterations", "samples", "total_timesteps", "n_envs", "eval_freq", "eval_episodes",
+                     "final_seeds", "critic_episodes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be an int >= 1, got {value!r}")
+        if isinstance(self.repair_rounds, bool) or not isinstance(self.repair_rounds, int) or self.repair_rounds < 0:
+            raise ConfigError(f"repair_rounds must be an int >= 0, got {self.repair_rounds!r}")
         if not isinstance(self.task, str) or not self.task.strip():
             raise ConfigError(f"task must be a non-empty description of what to learn, got {self.task!r}")
 
     def budget(self) -> dict[str, Any]:
+        """The grid budget of every run (one checkpoint, at the end: short runs restart rather than resume)."""
         return {"total_timesteps": self.total_timesteps, "n_envs": self.n_envs, "eval_freq": self.eval_freq,
                 "eval_episodes": self.eval_episodes, "checkpoint_freq": self.total_timesteps, "device": "cpu"}
 
 
 @dataclass
 class ProgramScore:
-    """One trained program: its iteration, index, score and the curves the reflection shows."""
+    """One trained program: where it is, its score and the curves the reflection shows."""
 
     iteration: int
     index: int
@@ -98,7 +116,11 @@ class ProgramScore:
 
 
 def score_run(run_dir: Path) -> tuple[float, list[float], dict[str, list[float]]]:
-    """A run's score (best evaluated success, else best return), its success curve and program component curves."""
+    """A run's score (best evaluated success, else best return), its task-score curve and its program's components.
+
+    Components are the program's terms as the shaping wrapper logs them (``code/<name>``, per-episode
+    sums averaged over evaluation episodes), keyed by ``<name>``.
+    """
     records = read_eval_lines(run_dir / EVAL_FILE)
     if not records:
         raise ConfigError(f"{run_dir} has no evaluations ({EVAL_FILE}); the run did not train")
@@ -107,167 +129,210 @@ def score_run(run_dir: Path) -> tuple[float, list[float], dict[str, list[float]]
     components: dict[str, list[float]] = {}
     for record in records:
         for name, value in (record.get("reward_components") or {}).items():
-            if name == CODE_LABEL or name.startswith(CODE_LABEL + "/"):
-                components.setdefault(name.split("/", 1)[-1] if "/" in name else "total", []).append(float(value))
+            if name.startswith(CODE_LABEL + "/"):
+                components.setdefault(name.split("/", 1)[1], []).append(float(value))
     return max(curve), curve, components
 
 
+def file_feedback(path: str | Path) -> HumanFeedback:
+    """Human feedback read from ``path`` after each iteration (edit the file while evolve runs; absent: none)."""
+    def read(iteration: int, machine: str) -> str | None:
+        try:
+            return Path(path).read_text().strip() or None
+        except FileNotFoundError:
+            return None
+    return read
+
+
 class Evolution:
-    """One evolve run in ``run_dir`` (see the module docstring); :meth:`run` does it, resuming if begun."""
+    """One evolve run in ``run_dir`` (see the module docstring); :meth:`run` does it, resuming if begun.
+
+    Args:
+        config: what to evolve.
+        run_dir: where everything goes.
+        client: the LLM client; default a :class:`~reward_plugins.llm.ChatClient` from the
+            ``AGENTENVS_LLM_*`` variables with its cache in ``run_dir/llm_cache``.
+        workers: runs trained at once.
+        backend: the grid's ``"pool"`` or ``"ray"``.
+        human_feedback: asked after each iteration (but the last) for text the next prompt carries.
+        stream: where progress goes (default stderr).
+    """
 
     def __init__(self, config: EvolveConfig, run_dir: str | Path, client: ChatClient | None = None, *,
-                 workers: int = 2, backend: str = "pool",
-                 human_feedback: Callable[[int, str], str | None] | None = None, stream: IO[str] | None = None):
+                 workers: int = 2, backend: str = "pool", human_feedback: HumanFeedback | None = None,
+                 stream: IO[str] | None = None) -> None:
         self.config = config
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
         saved = self.run_dir / CONFIG_FILE
-        if saved.exists() and json.loads(saved.read_text()) != asdict(config):
-            raise ConfigError(f"{self.run_dir} holds an evolve run with another configuration ({saved}); "
-                              "use a new run directory or the same arguments to resume")
-        atomic_write_text(saved, json.dumps(asdict(config), indent=1))
-        self.client = client or ChatClient(cache_dir=self.run_dir / "llm_cache")
+        if saved.exists():
+            if json.loads(saved.read_text()) != json.loads(json.dumps(asdict(config))):
+                raise ConfigError(f"{self.run_dir} holds an evolve run with another configuration ({saved}); "
+                                  "use a new run directory, or the same arguments to resume it")
+        else:
+            atomic_write_text(saved, json.dumps(asdict(config), indent=1))
+        self.client = client if client is not None else ChatClient(cache_dir=self.run_dir / CACHE_DIR)
         self.workers, self.backend = workers, backend
         self.human_feedback = human_feedback
-        self.stream = stream or sys.stderr
+        self.stream = stream if stream is not None else sys.stderr
         self._states: dict[str, Any] | None = None
         self._env_doc: str | None = None
 
     def say(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        """One progress line."""
+        print(f"[evolve] {text}", file=self.stream, flush=True)
+
+    def folder(self, iteration: int) -> Path:
+        return self.run_dir / f"iter_{iteration:02d}"
 
     # -- pieces ----------------------------------------------------------------------------------
     def env_doc(self) -> str:
+        """The env's ``reward_state_doc`` (what the prompt shows)."""
         if self._env_doc is None:
             import gymnasium as gym
 
             env = gym.make(self.config.env_id, **self.config.env_kwargs)
             try:
-                doc = getattr(env.unwrapped, "reward_state_doc", None)
+                doc = require_reward_state(env, self.config.env_id)
             finally:
                 env.close()
             if not doc:
                 raise ConfigError(f"{self.config.env_id} documents no reward state (reward_state_doc); "
-                                  "reward programs need it")
-            self._env_doc = str(doc)
+                                  "the prompt needs it")
+            self._env_doc = doc
         return self._env_doc
 
     def critic_states(self) -> dict[str, Any]:
+        """Reward states of random and oracle episodes: what the critic runs each program on."""
         if self._states is None:
-            trajectories = collect_trajectories(self.config.env_id, self.config.env_kwargs, seed=self.config.seed)
-            self._states = reward_state_batch(trajectories)
+            self._states = critic_states(self.config.env_id, self.config.env_kwargs, self.config.critic_episodes,
+                                         self.config.seed)
         return self._states
 
-    def _runner(self, source: str, states: Mapping[str, Any]) -> tuple[Any, dict[str, Any]]:
-        result = default_sandbox().run(source, states)
-        return result.total, result.components
-
-    def generate(self, iteration: int, feedback: str | None) -> list[Candidate]:
-        candidates = generate_rewards(
-            self.client, self.env_doc(), self.config.task, self.critic_states(), self._runner,
-            samples=self.config.samples, repair_rounds=self.config.repair_rounds, examples=self.config.examples,
-            feedback=feedback, temperature=self.config.temperature, seed=self.config.seed + iteration)
-        folder = self.run_dir / f"iter_{iteration:02d}"
-        folder.mkdir(exist_ok=True)
-        atomic_write_text(folder / "candidates.json", json.dumps([c.to_dict() for c in candidates], indent=1))
-        for candidate in candidates:
-            if candidate.source:
-                atomic_write_text(folder / f"program_{candidate.index}.py", candidate.source)
-        return candidates
+    def generate(self, iteration: int, feedback: str | None) -> dict[str, str]:
+        """Ask for the iteration's programs (or read them back); program label -> accepted source."""
+        folder = self.folder(iteration)
+        done = folder / CANDIDATES_FILE
+        if done.exists():
+            records = json.loads(done.read_text())
+            self.say(f"iteration {iteration}: programs read back from {done}")
+        else:
+            self.say(f"iteration {iteration}: asking {self.client.base_url} for {self.config.samples} program(s)")
+            candidates = generate_rewards(
+                self.client, self.env_doc(), self.config.task, self.critic_states(), sandbox_runner,
+                samples=self.config.samples, repair_rounds=self.config.repair_rounds,
+                examples=self.config.examples, feedback=feedback, temperature=self.config.temperature,
+                seed=self.config.seed + iteration)
+            records = write_candidates(folder, candidates)
+        for record in records:
+            self.say(f"iteration {iteration}: {describe(record)}")
+        accepted = {f"program_{r['index']}": r["attempts"][-1]["source"] for r in records if r["ok"]}
+        self.say(f"iteration {iteration}: {len(accepted)} of {len(records)} program(s) accepted by the critic "
+                 f"after {sum(r['repairs'] for r in records)} repair(s)")
+        return accepted
 
     def train(self, name: str, programs: Mapping[str, str], seeds: list[int], runs_dir: Path) -> dict[str, list[Path]]:
-        """Train every program (label -> source) on ``seeds``; label -> its run directories."""
+        """Train every program (label -> source) on ``seeds`` as one grid; label -> its finished run directories."""
         spec = load_spec({
             "name": name,
             "envs": [{"id": self.config.env_id, "env_kwargs": self.config.env_kwargs}],
             "shapers": [{"label": label, "shapers": [{"name": CODE_LABEL, "kwargs": {"source": source}}]}
                         for label, source in programs.items()],
-            "algos": [self.config.algo], "seeds": seeds, "budget": self.config.budget(),
+            "algos": [{"name": self.config.algo, "hyperparams": self.config.hyperparams}],
+            "seeds": seeds, "budget": self.config.budget(),
         })
         result = run_grid(spec, runs_dir, workers=self.workers, backend=self.backend, stream=self.stream, tty=False)
-        if result.failed:
-            self.say(f"{len(result.failed)} run(s) failed: " + "; ".join(
-                f"{n}: {result.errors.get(n, '?').strip().splitlines()[-1]}" for n in result.failed))
+        for run in result.failed:
+            self.say(f"run {run} failed: {result.errors.get(run, '?').strip().splitlines()[-1]}")
         out: dict[str, list[Path]] = {label: [] for label in programs}
         for config in spec.runs():
-            if result.states.get(config.run_name) == "done" or (runs_dir / config.run_name / "result.json").exists():
-                out[config.label or CODE_LABEL].append(runs_dir / config.run_name)
+            if result.states.get(config.run_name) in ("done", "skipped"):
+                out[str(config.label)].append(runs_dir / config.run_name)
         return out
 
     def program(self, score: Mapping[str, Any]) -> str:
         """The source of a scored program (a :class:`ProgramScore` as a dict)."""
-        return (self.run_dir / f"iter_{score['iteration']:02d}" / score["program"]).read_text()
+        return (self.folder(int(score["iteration"])) / score["program"]).read_text()
 
     # -- the loop --------------------------------------------------------------------------------
     def iteration(self, i: int, feedback: str | None) -> dict[str, Any]:
-        folder = self.run_dir / f"iter_{i:02d}"
+        """Generate, train and score iteration ``i`` (read back when finished before); its record."""
+        folder = self.folder(i)
         done = folder / ITERATION_FILE
         if done.exists():
-            self.say(f"iteration {i}: already done, read back")
+            self.say(f"iteration {i}: finished before, read back from {done}")
             return dict(json.loads(done.read_text()))
-        self.say(f"iteration {i}: asking for {self.config.samples} reward program(s)")
-        candidates = self.generate(i, feedback)
-        accepted = {f"program_{c.index}": c.source for c in candidates if c.source}
-        self.say(f"iteration {i}: {len(accepted)} of {len(candidates)} accepted by the critic "
-                 f"({sum(c.repairs for c in candidates)} repair(s))")
+        folder.mkdir(parents=True, exist_ok=True)
+        if feedback:
+            atomic_write_text(folder / FEEDBACK_FILE, feedback)
+        accepted = self.generate(i, feedback)
         scores: list[ProgramScore] = []
         if accepted:
-            runs = self.train(f"iter_{i:02d}", accepted, [self.config.seed], folder / "runs")
-            for label, dirs in runs.items():
+            self.say(f"iteration {i}: training {len(accepted)} program(s) for {self.config.total_timesteps} steps each")
+            for label, dirs in self.train(f"iter_{i:02d}", accepted, [self.config.seed], folder / "runs").items():
                 if dirs:
                     score, curve, components = score_run(dirs[0])
                     scores.append(ProgramScore(i, int(label.split("_")[1]), score, curve, components, f"{label}.py"))
         best = max(scores, key=lambda s: s.score, default=None)
-        reflection = (reward_reflection(best.components, best.success) if best else
-                      "No reward function was accepted and trained. Follow the rules and the signature exactly.")
+        if best is None:
+            reflection = "No reward function was accepted and trained. Follow the rules and the signature exactly."
+        else:
+            reflection = (f"The best reward function of the last iteration:\n```python\n{self.program(asdict(best))}"
+                          f"```\n{reward_reflection(best.components, best.success)}")
         record = {"iteration": i, "scores": [asdict(s) for s in scores], "best": asdict(best) if best else None,
                   "reflection": reflection}
         atomic_write_text(done, json.dumps(record, indent=1))
         self.say(f"iteration {i}: best score {best.score:.3f} (program_{best.index})" if best else
-                 f"iteration {i}: nothing trained")
+                 f"iteration {i}: no program trained")
         return record
 
     def run(self) -> dict[str, Any]:
         """Run (or resume) every iteration and the final retraining; the summary (also in summary.json)."""
         feedback: str | None = None
         best: dict[str, Any] | None = None
+        history = []
         for i in range(self.config.iterations):
             record = self.iteration(i, feedback)
+            history.append(record["best"]["score"] if record["best"] else None)
             if record["best"] and (best is None or record["best"]["score"] > best["score"]):
                 best = record["best"]
             feedback = record["reflection"]
-            if record["best"]:
-                source = self.program(record["best"])
-                feedback = f"The best reward function so far:\n```python\n{source}```\n\n{feedback}"
-            if self.human_feedback is not None:
+            if self.human_feedback is not None and i + 1 < self.config.iterations:
                 extra = self.human_feedback(i, feedback)
-                if extra:
-                    feedback += f"\n\nHuman feedback: {extra.strip()}"
+                if extra and extra.strip():
+                    feedback += f"\n\nHuman feedback on the last iteration: {extra.strip()}"
+        summary: dict[str, Any] = {"env_id": self.config.env_id, "task": self.config.task,
+                                   "iteration_scores": history, "best": best}
         if best is None:
-            summary: dict[str, Any] = {"best": None, "final_score": None, "final_scores": []}
+            summary.update(best_program=None, final_scores=[], final_score=None)
+            self.say("no program was accepted and trained in any iteration")
         else:
-            source = self.program(best)
             final = self.run_dir / "final"
             final.mkdir(exist_ok=True)
-            atomic_write_text(final / "best.py", source)
+            atomic_write_text(final / "best.py", self.program(best))
             seeds = [self.config.seed + 1000 + k for k in range(self.config.final_seeds)]
-            self.say(f"final: retraining the best program on {len(seeds)} seed(s)")
-            runs = self.train("final", {"best": source}, seeds, final / "runs")["best"]
+            self.say(f"final: retraining the best program (iteration {best['iteration']}, "
+                     f"program_{best['index']}) on {len(seeds)} seed(s)")
+            runs = self.train("final", {"best": self.program(best)}, seeds, final / "runs")["best"]
             finals = [score_run(d)[0] for d in runs]
-            summary = {"best": best, "final_scores": finals,
-                       "final_score": float(np.mean(finals)) if finals else None}
-            atomic_write_text(final / "score.json", json.dumps(summary, indent=1))
+            summary.update(best_program=str(Path("final") / "best.py"), final_scores=finals,
+                           final_score=float(np.mean(finals)) if finals else None)
+            self.say(f"final score {summary['final_score']} over {len(finals)} seed(s); summary in "
+                     f"{self.run_dir / SUMMARY_FILE}")
         atomic_write_text(self.run_dir / SUMMARY_FILE, json.dumps(summary, indent=1))
         return summary
 
 
-def evolve(env_id: str, task: str, run_dir: str | Path, *, iterations: int = 2, samples_per_iteration: int = 2,
-           client: ChatClient | None = None, **kwargs: Any) -> dict[str, Any]:
-    """Evolve a reward program for ``task`` on ``env_id`` (see the module docstring); the summary.
+def evolve(env_id: str, task: str, iterations: int = 2, samples_per_iteration: int = 2, budget: int = 20_000, *,
+           run_dir: str | Path, client: ChatClient | None = None, **kwargs: Any) -> dict[str, Any]:
+    """Evolve a reward program for ``task`` on ``env_id`` into ``run_dir`` (see the module docstring); the summary.
 
-    ``kwargs`` are :class:`EvolveConfig` fields (budget, seeds, env kwargs, ...) and the
-    :class:`Evolution` options ``workers``, ``backend``, ``human_feedback`` and ``stream``.
+    ``budget`` is each training run's timesteps. ``kwargs`` are further :class:`EvolveConfig` fields
+    (``final_seeds``, ``n_envs``, ``hyperparams``, ...) and the :class:`Evolution` options
+    ``workers``, ``backend``, ``human_feedback`` and ``stream``. Calling it again with the same
+    arguments resumes (or, when finished, just reads back) the run.
     """
     options = {k: kwargs.pop(k) for k in ("workers", "backend", "human_feedback", "stream") if k in kwargs}
-    config = EvolveConfig(env_id, task, iterations=iterations, samples=samples_per_iteration, **kwargs)
+    config = EvolveConfig(env_id, task, iterations=iterations, samples=samples_per_iteration,
+                          total_timesteps=budget, **kwargs)
     return Evolution(config, run_dir, client, **options).run()
