@@ -44,7 +44,15 @@ from .callbacks import read_eval_lines
 from .config import EVAL_FILE
 from .grid import load_spec, run_grid
 from .grid.runner import atomic_write_text
-from .reward_cli import CANDIDATES_FILE, critic_states, describe, require_reward_state, sandbox_runner, write_candidates
+from .reward_cli import (
+    CANDIDATES_FILE,
+    critic_states,
+    describe,
+    llm_name,
+    require_reward_state,
+    sandbox_runner,
+    write_candidates,
+)
 
 CONFIG_FILE = "evolve.json"
 ITERATION_FILE = "iteration.json"
@@ -217,7 +225,7 @@ class Evolution:
             records = json.loads(done.read_text())
             self.say(f"iteration {iteration}: programs read back from {done}")
         else:
-            self.say(f"iteration {iteration}: asking {self.client.base_url} for {self.config.samples} program(s)")
+            self.say(f"iteration {iteration}: asking {llm_name(self.client)} for {self.config.samples} program(s)")
             candidates = generate_rewards(
                 self.client, self.env_doc(), self.config.task, self.critic_states(), sandbox_runner,
                 samples=self.config.samples, repair_rounds=self.config.repair_rounds,

@@ -224,6 +224,11 @@ def llm_client(args: argparse.Namespace, cache_dir: Path | None = None) -> ChatC
     return ChatClient(model=args.model, base_url=args.base_url, cache=cache, cache_dir=cache_dir, timeout=args.timeout)
 
 
+def llm_name(client: ChatClient) -> str:
+    """Where replies come from, for progress lines: the server's URL, or the cache when offline."""
+    return f"the response cache of {client.base_url} (offline)" if client.cache_mode == "only" else client.base_url
+
+
 def read_feedback(path: str | None) -> str | None:
     """The text of a ``--feedback`` file (``None`` without one)."""
     return Path(path).read_text().strip() or None if path else None
@@ -238,7 +243,7 @@ def generate(args: argparse.Namespace) -> int:
         env.close()
     states = critic_states(args.env, episodes=args.episodes, seed=args.seed)
     client = llm_client(args)
-    print(f"asking {client.base_url} for {args.samples} reward program(s) for {args.env}", file=sys.stderr, flush=True)
+    print(f"asking {llm_name(client)} for {args.samples} reward program(s) for {args.env}", file=sys.stderr, flush=True)
     with client:
         candidates = generate_rewards(client, doc, args.task, states, sandbox_runner, samples=args.samples,
                                       repair_rounds=args.repair_rounds, feedback=read_feedback(args.feedback),

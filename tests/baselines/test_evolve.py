@@ -203,7 +203,7 @@ def test_an_offline_replay_with_no_server_reproduces_the_programs_and_the_summar
         original = evolved.run_dir / f"iter_{i:02d}"
         assert (replay / f"iter_{i:02d}" / "candidates.json").read_text() == (original / "candidates.json").read_text()
     assert json.loads(out) == json.loads((evolved.run_dir / "summary.json").read_text())
-    assert "0 to run" in err and "asking" in err
+    assert "0 to run" in err and "asking the response cache of" in err
 
 
 def test_an_offline_replay_of_another_task_fails_on_the_cache_miss(evolved, tmp_path):
