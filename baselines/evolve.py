@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import IO, Any
 
@@ -341,6 +341,10 @@ def evolve(env_id: str, task: str, iterations: int = 2, samples_per_iteration: i
     arguments resumes (or, when finished, just reads back) the run.
     """
     options = {k: kwargs.pop(k) for k in ("workers", "backend", "human_feedback", "stream") if k in kwargs}
+    unknown = sorted(set(kwargs) - {f.name for f in fields(EvolveConfig)})
+    if unknown:
+        raise ConfigError(f"evolve() got unknown settings {unknown}; EvolveConfig has "
+                          f"{[f.name for f in fields(EvolveConfig)]}")
     config = EvolveConfig(env_id, task, iterations=iterations, samples=samples_per_iteration,
                           total_timesteps=budget, **kwargs)
     return Evolution(config, run_dir, client, **options).run()

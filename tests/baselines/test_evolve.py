@@ -20,8 +20,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from baselines.evolve import score_run
+from agentenvs.errors import ConfigError
+from baselines.evolve import evolve, score_run
 from baselines.reward_cli import main
+from reward_plugins.llm import ChatClient
 from reward_plugins.testing.chat_server import ChatServer
 
 pytestmark = pytest.mark.slow
@@ -222,3 +224,16 @@ def test_resuming_with_other_settings_is_refused(evolved):
     argv[argv.index("256")] = "512"
     code, _, err = run_main(argv)
     assert code == 2 and "holds an evolve run with another configuration" in err
+
+
+def test_evolve_in_python_reads_a_finished_run_back(evolved, tmp_path):
+    client = ChatClient(model="test-model", base_url=evolved.url, cache="only", cache_dir=evolved.run_dir / "llm_cache")
+    stream = io.StringIO()
+    summary = evolve("agentenvs/Sokoban-Tiny-v0", TASK, 2, 2, 256, run_dir=evolved.run_dir, client=client,
+                     n_envs=2, eval_freq=128, eval_episodes=2, final_seeds=1, critic_episodes=2, repair_rounds=1,
+                     hyperparams={"n_steps": 64, "batch_size": 64, "n_epochs": 1, "vector_kwargs": {"pool_size": 16}},
+                     workers=1, human_feedback=lambda iteration, text: HUMAN, stream=stream)
+    assert summary == json.loads((evolved.run_dir / "summary.json").read_text())
+    assert client.requests_sent == 0 and stream.getvalue().count("finished before, read back") == 2
+    with pytest.raises(ConfigError, match=r"unknown settings \['budgett'\]"):
+        evolve("agentenvs/Sokoban-Tiny-v0", TASK, run_dir=tmp_path, budgett=5)

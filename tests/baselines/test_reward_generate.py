@@ -26,11 +26,8 @@ def fenced(source):
 
 
 @pytest.fixture(autouse=True)
-def cache_dir(monkeypatch, tmp_path):
-    for name in ("AGENTENVS_LLM_BASE_URL", "AGENTENVS_LLM_API_KEY", "AGENTENVS_LLM_MODEL", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AGENTENVS_LLM_CACHE_DIR", str(tmp_path / "cache"))
-    return tmp_path / "cache"
+def cache_dir(llm_cache_dir):
+    return llm_cache_dir
 
 
 def generate(url, *extra):

@@ -28,10 +28,8 @@ def fenced(source):
 
 
 @pytest.fixture(autouse=True)
-def _no_llm_settings(monkeypatch, tmp_path):
-    for name in ("AGENTENVS_LLM_BASE_URL", "AGENTENVS_LLM_API_KEY", "AGENTENVS_LLM_MODEL", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AGENTENVS_LLM_CACHE_DIR", str(tmp_path / "cache"))
+def _no_llm_settings(llm_cache_dir):
+    """Clients here run with cache='off'; nothing from the environment reaches them."""
 
 
 @pytest.fixture(scope="module")
