@@ -36,10 +36,12 @@ def generate(url, *extra):
 
 
 def test_generate_writes_attempts_and_programs_then_replays_them_offline(tmp_path, capsys, cache_dir):
-    out = tmp_path / "gen"
+    out, feedback = tmp_path / "gen", tmp_path / "feedback.txt"
+    feedback.write_text("NOTE-42: the last reward was too sparse.\n")
     with ChatServer([[fenced(PROGRESS), BROKEN], fenced(SOLVED)]) as server:
-        assert generate(server.url, "--out", str(out)) == 0
+        assert generate(server.url, "--out", str(out), "--feedback", str(feedback)) == 0
         url = server.url
+    assert "NOTE-42: the last reward was too sparse." in server.requests[0]["messages"][1]["content"]
     err = capsys.readouterr().err
     assert f"asking {url} for 2 reward program(s)" in err
     assert "program_0: accepted after 0 repair(s)" in err and "program_1: accepted after 1 repair(s)" in err
@@ -49,7 +51,7 @@ def test_generate_writes_attempts_and_programs_then_replays_them_offline(tmp_pat
     assert (out / "program_0.py").read_text() == PROGRESS and (out / "program_1.py").read_text() == SOLVED
     assert len(list(cache_dir.rglob("*.json"))) == 2  # the sampling request and the repair
     # the server is gone: the cache alone answers, and the programs are printed
-    assert generate(url, "--offline") == 0
+    assert generate(url, "--offline", "--feedback", str(feedback)) == 0
     printed = capsys.readouterr().out
     assert printed == f"# program_0\n{PROGRESS}\n# program_1\n{SOLVED}\n"
 
