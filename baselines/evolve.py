@@ -6,7 +6,9 @@ accepted program through the grid machinery (process pool or Ray, the same as YA
 program's reward, run in the sandbox by the ``code`` shaper, is added to the env's own), scores
 each run by its best evaluated task success (its best return when the env reports no success),
 and feeds the best program back with Eureka's reward reflection (each component and the task
-score at ten points over training) and, optionally, human feedback (Text2Reward's refinement).
+score at ten points over training), Auto MC-Reward's trajectory analysis of the best run (its final
+policy played on the evaluation levels: :mod:`baselines.analyser`) and, optionally, human feedback
+(Text2Reward's refinement).
 The best program over all iterations is retrained on ``final_seeds`` seeds for the final score.
 
 Everything goes under the run directory::
@@ -17,13 +19,15 @@ Everything goes under the run directory::
     RUN_DIR/iter_00/candidates.json     prompts, replies, programs and critic reports of every attempt
     RUN_DIR/iter_00/program_<k>.py      each accepted program
     RUN_DIR/iter_00/runs/               the training runs (grid run directories: eval.jsonl, result.json, ...)
-    RUN_DIR/iter_00/iteration.json      scores, curves, the best program, the reflection (written last)
+    RUN_DIR/iter_00/analysis.txt        the trajectory analysis of the best program's run (unless turned off)
+    RUN_DIR/iter_00/iteration.json      scores, curves, the best program, the reflection, the analysis (written last)
     RUN_DIR/final/best.py               the best program
     RUN_DIR/final/runs/                 its retraining on the final seeds
     RUN_DIR/summary.json                the outcome (written last)
 
 A killed evolve resumes where it stopped: finished iterations are read back, generated programs
-are read back from ``candidates.json`` (not asked for again), and the grid skips finished runs.
+are read back from ``candidates.json`` (not asked for again), the grid skips finished runs, and
+an ``analysis.txt`` on disk is read back rather than recomputed.
 """
 from __future__ import annotations
 
@@ -40,6 +44,7 @@ from agentenvs.errors import ConfigError
 from reward_plugins.codegen import generate_rewards, reward_reflection
 from reward_plugins.llm import ChatClient
 
+from .analyser import analyse_run
 from .callbacks import read_eval_lines
 from .config import EVAL_FILE
 from .grid import load_spec, run_grid
@@ -57,6 +62,7 @@ from .reward_cli import (
 CONFIG_FILE = "evolve.json"
 ITERATION_FILE = "iteration.json"
 FEEDBACK_FILE = "feedback.txt"
+ANALYSIS_FILE = "analysis.txt"
 SUMMARY_FILE = "summary.json"
 CACHE_DIR = "llm_cache"
 #: The grid label of an evolved program's reward (its components are logged as ``code/<name>``).
@@ -72,7 +78,8 @@ class EvolveConfig:
 
     ``total_timesteps`` is each run's PPO budget; ``hyperparams`` override the algorithm's tuned ones
     (e.g. a small ``n_steps`` for tiny budgets); ``critic_episodes`` random and oracle episodes give the
-    critic's reward states.
+    critic's reward states; the trajectory analyser plays ``analysis_episodes`` episodes of each
+    iteration's best policy (0 turns it off).
     """
 
     env_id: str
@@ -92,6 +99,7 @@ class EvolveConfig:
     temperature: float = 1.0
     examples: list[str] = field(default_factory=list)
     critic_episodes: int = 4
+    analysis_episodes: int = 8
 
     def __post_init__(self) -> None:
         for name in ("iterations", "samples", "total_timesteps", "n_envs", "eval_freq", "eval_episodes",
@@ -99,8 +107,10 @@ class EvolveConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be an int >= 1, got {value!r}")
-        if isinstance(self.repair_rounds, bool) or not isinstance(self.repair_rounds, int) or self.repair_rounds < 0:
-            raise ConfigError(f"repair_rounds must be an int >= 0, got {self.repair_rounds!r}")
+        for name in ("repair_rounds", "analysis_episodes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(f"{name} must be an int >= 0, got {value!r}")
         if not isinstance(self.task, str) or not self.task.strip():
             raise ConfigError(f"task must be a non-empty description of what to learn, got {self.task!r}")
 
@@ -121,6 +131,8 @@ class ProgramScore:
     components: dict[str, list[float]]
     program: str
     """The program's file name in its iteration folder."""
+    run: str
+    """Its training run's directory, relative to its iteration folder."""
 
 
 def score_run(run_dir: Path) -> tuple[float, list[float], dict[str, list[float]]]:
@@ -262,6 +274,21 @@ class Evolution:
         """The source of a scored program (a :class:`ProgramScore` as a dict)."""
         return (self.folder(int(score["iteration"])) / score["program"]).read_text()
 
+    def analyse(self, best: ProgramScore) -> str | None:
+        """The trajectory analysis of ``best``'s run (read back from ``analysis.txt`` when there); ``None`` when off."""
+        if not self.config.analysis_episodes:
+            return None
+        path = self.folder(best.iteration) / ANALYSIS_FILE
+        if path.exists():
+            self.say(f"iteration {best.iteration}: trajectory analysis read back from {path}")
+            return path.read_text()
+        self.say(f"iteration {best.iteration}: analysing program_{best.index}'s policy on "
+                 f"{self.config.analysis_episodes} evaluation episode(s)")
+        text = analyse_run(self.folder(best.iteration) / best.run, self.program(asdict(best)),
+                           self.config.analysis_episodes)
+        atomic_write_text(path, text)
+        return text
+
     # -- the loop --------------------------------------------------------------------------------
     def iteration(self, i: int, feedback: str | None) -> dict[str, Any]:
         """Generate, train and score iteration ``i`` (read back when finished before); its record."""
@@ -280,15 +307,18 @@ class Evolution:
             for label, dirs in self.train(f"iter_{i:02d}", accepted, [self.config.seed], folder / "runs").items():
                 if dirs:
                     score, curve, components = score_run(dirs[0])
-                    scores.append(ProgramScore(i, int(label.split("_")[1]), score, curve, components, f"{label}.py"))
+                    scores.append(ProgramScore(i, int(label.split("_")[1]), score, curve, components, f"{label}.py",
+                                               str(dirs[0].relative_to(folder))))
         best = max(scores, key=lambda s: s.score, default=None)
+        analysis = None
         if best is None:
             reflection = "No reward function was accepted and trained. Follow the rules and the signature exactly."
         else:
             reflection = (f"The best reward function of the last iteration:\n```python\n{self.program(asdict(best))}"
                           f"```\n{reward_reflection(best.components, best.success)}")
+            analysis = self.analyse(best)
         record = {"iteration": i, "scores": [asdict(s) for s in scores], "best": asdict(best) if best else None,
-                  "reflection": reflection}
+                  "reflection": reflection, "analysis": analysis}
         atomic_write_text(done, json.dumps(record, indent=1))
         self.say(f"iteration {i}: best score {best.score:.3f} (program_{best.index})" if best else
                  f"iteration {i}: no program trained")
@@ -304,7 +334,7 @@ class Evolution:
             history.append(record["best"]["score"] if record["best"] else None)
             if record["best"] and (best is None or record["best"]["score"] > best["score"]):
                 best = record["best"]
-            feedback = record["reflection"]
+            feedback = "\n\n".join(text for text in (record["reflection"], record.get("analysis")) if text)
             if self.human_feedback is not None and i + 1 < self.config.iterations:
                 extra = self.human_feedback(i, feedback)
                 if extra and extra.strip():

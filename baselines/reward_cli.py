@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -50,21 +51,39 @@ Trajectory = list[dict[str, Any]]
 CANDIDATES_FILE = "candidates.json"
 
 
-def rollout_reward_states(env: gym.Env, policy: ReferencePolicy, episodes: int, seed: int,
-                          max_steps: int) -> list[Trajectory]:
-    """The reward state after every step of ``episodes`` episodes (episode ``k`` from ``reset(seed=seed + k)``)."""
-    trajectories = []
+@dataclass
+class Episode:
+    """One played episode: the reward state after every step, the state keys (when asked for), success."""
+
+    states: Trajectory
+    keys: list[bytes]
+    success: bool
+
+
+def play_episodes(env: gym.Env, policy: ReferencePolicy, episodes: int, seed: int, max_steps: int,
+                  keys: bool = False) -> list[Episode]:
+    """Play ``episodes`` episodes (episode ``k`` from ``reset(seed=seed + k)``, at most ``max_steps`` steps each).
+
+    Records the reward state after every step, with ``keys`` the env's ``state_key()`` too (as bytes;
+    none when the env has no ``state_key``), and whether the last step reported ``is_success``.
+    """
+    unwrapped: Any = env.unwrapped
+    key_of = getattr(unwrapped, "state_key", None) if keys else None
+    played = []
     for k in range(episodes):
         obs, info = env.reset(seed=seed + k)
         policy.reset(env, obs, info)
-        states: Trajectory = []
+        episode = Episode([], [], False)
         for _ in range(max_steps):
             obs, _, terminated, truncated, info = env.step(policy.act(obs))
-            states.append(env.unwrapped.reward_state())  # type: ignore[attr-defined]
+            episode.states.append(unwrapped.reward_state())
+            if key_of is not None:
+                episode.keys.append(np.asarray(key_of()).tobytes())
             if terminated or truncated:
                 break
-        trajectories.append(states)
-    return trajectories
+        episode.success = bool(info.get("is_success", False))
+        played.append(episode)
+    return played
 
 
 def reward_rollouts(env: gym.Env, env_id: str, episodes: int, seed: int, max_steps: int) -> dict[str, list[Trajectory]]:
@@ -77,7 +96,8 @@ def reward_rollouts(env: gym.Env, env_id: str, episodes: int, seed: int, max_ste
     factory = oracle_factory(env_id)
     if factory is not None:
         policies["oracle"] = factory(env, seed)
-    return {name: rollout_reward_states(env, policy, episodes, seed, max_steps) for name, policy in policies.items()}
+    return {name: [e.states for e in play_episodes(env, policy, episodes, seed, max_steps)]
+            for name, policy in policies.items()}
 
 
 def state_batch(trajectories: list[Trajectory]) -> dict[str, Any]:
@@ -105,7 +125,7 @@ def require_reward_state(env: gym.Env, env_id: str) -> str:
     return str(getattr(env.unwrapped, "reward_state_doc", "") or "")
 
 
-def score(sandbox: Sandbox, program: RewardProgram, trajectories: list[Trajectory]) -> list[RewardResult]:
+def score(sandbox: Sandbox, program: RewardProgram | str, trajectories: list[Trajectory]) -> list[RewardResult]:
     """Rewards along each trajectory, from one batched sandbox call over all their steps."""
     result = sandbox.run(program, state_batch(trajectories))
     out, start = [], 0
@@ -276,7 +296,8 @@ def evolve(args: argparse.Namespace) -> int:
         args.env, args.task, iterations=args.iterations, samples=args.samples, total_timesteps=args.budget,
         n_envs=args.n_envs, eval_freq=args.eval_freq or max(args.budget // 10, 1), eval_episodes=args.eval_episodes,
         final_seeds=args.final_seeds, seed=args.seed, algo=args.algo, hyperparams=hyperparams,
-        repair_rounds=args.repair_rounds, temperature=args.temperature, critic_episodes=args.episodes)
+        repair_rounds=args.repair_rounds, temperature=args.temperature, critic_episodes=args.episodes,
+        analysis_episodes=args.analysis_episodes)
     client = llm_client(args, Path(args.run_dir) / CACHE_DIR)
     with client:
         summary = Evolution(config, args.run_dir, client, workers=args.workers, backend=args.backend,
@@ -349,6 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hyperparams", help="algorithm overrides as YAML/JSON, e.g. '{n_steps: 64}'")
     p.add_argument("--workers", type=int, default=2, help="runs trained at once (default 2)")
     p.add_argument("--backend", choices=("pool", "ray"), default="pool")
+    p.add_argument("--analysis-episodes", type=int, default=8, help="episodes of each iteration's best policy "
+                   "the trajectory analyser plays for the next prompt (default 8)")
+    p.add_argument("--no-analysis", dest="analysis_episodes", action="store_const", const=0,
+                   help="no trajectory analysis: the next prompt carries the reward reflection only "
+                   "(--analysis-episodes 0)")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     p.set_defaults(func=evolve)
     return parser
@@ -363,9 +389,10 @@ def main(argv: list[str] | None = None) -> int:
     counts = ("episodes", "max_steps", "samples", "iterations", "budget", "final_seeds", "n_envs", "eval_episodes",
               "workers")
     small = [name for name in counts if getattr(args, name, 1) < 1]
-    if small or getattr(args, "repair_rounds", 0) < 0:
-        print(f"error: --{(small or ['repair_rounds'])[0].replace('_', '-')} is too small: counts must be >= 1 "
-              "(--repair-rounds >= 0)", file=sys.stderr)
+    small += [name for name in ("repair_rounds", "analysis_episodes") if getattr(args, name, 0) < 0]
+    if small:
+        print(f"error: --{small[0].replace('_', '-')} is too small: counts must be >= 1 "
+              "(--repair-rounds and --analysis-episodes >= 0)", file=sys.stderr)
         return 2
     try:
         return int(args.func(args))

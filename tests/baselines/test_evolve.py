@@ -4,7 +4,8 @@ One evolve (2 iterations x 2 samples on Sokoban-Tiny, 256 steps per run, 1 final
 a subprocess through the ``agentenvs`` command, SIGKILLed once its first iteration is on disk, and
 resumed in this process with ``main(argv)``; the tests read what it left. Iteration 0's second
 program has a syntax error and is repaired; iteration 1's second program tries to write a file and is
-rejected by the validator (twice). A human feedback file goes into iteration 1's prompt.
+rejected by the validator (twice). A human feedback file goes into iteration 1's prompt, next to the
+reward reflection and the trajectory analysis of iteration 0's best run.
 """
 import contextlib
 import io
@@ -21,8 +22,9 @@ from types import SimpleNamespace
 import pytest
 
 from agentenvs.errors import ConfigError
-from baselines.evolve import evolve, score_run
-from baselines.reward_cli import main
+from baselines.analyser import analyse_run
+from baselines.evolve import Evolution, EvolveConfig, ProgramScore, evolve, score_run
+from baselines.reward_cli import build_parser, main
 from reward_plugins.llm import ChatClient
 from reward_plugins.testing.chat_server import ChatServer
 
@@ -70,6 +72,7 @@ def command(run_dir, server_url, feedback, *extra):
     return ["reward", "evolve", "--env", "agentenvs/Sokoban-Tiny-v0", "--task", TASK, "--iterations", "2",
             "--samples", "2", "--budget", "256", "--n-envs", "2", "--eval-freq", "128", "--eval-episodes", "2",
             "--final-seeds", "1", "--episodes", "2", "--repair-rounds", "1", "--workers", "1",
+            "--analysis-episodes", "4",
             "--hyperparams", '{"n_steps": 64, "batch_size": 64, "n_epochs": 1, "vector_kwargs": {"pool_size": 16}}',
             "--model", "test-model", "--base-url", server_url, "--feedback", str(feedback),
             "--run-dir", str(run_dir), *extra]
@@ -110,7 +113,8 @@ def evolved(tmp_path_factory):
             os.killpg(process.pid, signal.SIGKILL)  # the evolve and every process it started
             killed = process.wait()
         assert first.exists(), (root / "killed.log").read_text()[-3000:]
-        before = {p: p.stat().st_mtime_ns for p in [first, *(run_dir / "iter_00" / "runs").glob("*/result.json")]}
+        kept = [first, run_dir / "iter_00" / "analysis.txt", *(run_dir / "iter_00" / "runs").glob("*/result.json")]
+        before = {p: p.stat().st_mtime_ns for p in kept}
         requests_at_kill = len(server.requests)
         code, out, err = run_main(argv)
         assert code == 0, err[-3000:]
@@ -168,10 +172,35 @@ def test_the_reflection_and_the_human_feedback_reach_the_next_prompt(evolved):
     assert all(HUMAN not in r["messages"][1]["content"] for r in iteration_requests(evolved.requests, later=False))
 
 
+def test_the_trajectory_analysis_of_the_best_run_reaches_the_next_prompt(evolved):
+    """analysis.txt holds the analyser's text on 4 evaluation episodes; the next prompt carries it verbatim."""
+    first = evolved.run_dir / "iter_00"
+    analysis = (first / "analysis.txt").read_text()
+    lines = analysis.splitlines()
+    assert lines[0].startswith("We played the policy trained with this reward function on 4 evaluation levels")
+    failed = int(lines[1].split(" of 4 evaluation episodes failed.")[0])
+    assert 0 <= failed <= 4
+    record = json.loads((first / "iteration.json").read_text())
+    assert record["analysis"] == analysis
+    prompt = iteration_requests(evolved.requests, later=True)[0]["messages"][1]["content"]
+    assert analysis in prompt and prompt.index("task_score: [") < prompt.index(analysis) < prompt.index(HUMAN)
+    assert (evolved.run_dir / "iter_01" / "analysis.txt").exists()
+
+
+def test_the_analysis_recomputed_from_the_checkpoint_is_the_same_and_a_failing_program_gives_its_error(evolved):
+    first = evolved.run_dir / "iter_00"
+    best = json.loads((first / "iteration.json").read_text())["best"]
+    run, source = first / best["run"], (first / best["program"]).read_text()
+    assert analyse_run(run, source, 4) == (first / "analysis.txt").read_text()
+    out_of_range = "def compute_reward(state):\n    x = state['boxes'][:, 7, 0].float()\n    return x, {'x': x}\n"
+    text = analyse_run(run, out_of_range, 1)
+    assert "the reward function failed on the states it reached" in text and "index" in text.lower()
+
+
 def test_the_resumed_run_did_not_redo_the_first_iteration(evolved):
     assert evolved.killed == -signal.SIGKILL
     assert {p: p.stat().st_mtime_ns for p in evolved.before} == evolved.before
-    assert len(evolved.before) == 3  # iteration.json and both runs' result.json
+    assert len(evolved.before) == 4  # iteration.json, analysis.txt and both runs' result.json
     assert "iteration 0: finished before, read back" in evolved.err
     assert len(iteration_requests(evolved.requests, later=False)) == 2  # the first request and one repair, once
     assert len(iteration_requests(evolved.requests[evolved.requests_at_kill:], later=False)) == 0
@@ -206,6 +235,7 @@ def test_an_offline_replay_with_no_server_reproduces_the_programs_and_the_summar
         assert (replay / f"iter_{i:02d}" / "candidates.json").read_text() == (original / "candidates.json").read_text()
     assert json.loads(out) == json.loads((evolved.run_dir / "summary.json").read_text())
     assert "0 to run" in err and "asking the response cache of" in err
+    assert err.count("trajectory analysis read back from") == 2  # analysis.txt on disk is not recomputed
 
 
 def test_an_offline_replay_of_another_task_fails_on_the_cache_miss(evolved, tmp_path):
@@ -231,9 +261,25 @@ def test_evolve_in_python_reads_a_finished_run_back(evolved, tmp_path):
     stream = io.StringIO()
     summary = evolve("agentenvs/Sokoban-Tiny-v0", TASK, 2, 2, 256, run_dir=evolved.run_dir, client=client,
                      n_envs=2, eval_freq=128, eval_episodes=2, final_seeds=1, critic_episodes=2, repair_rounds=1,
+                     analysis_episodes=4,
                      hyperparams={"n_steps": 64, "batch_size": 64, "n_epochs": 1, "vector_kwargs": {"pool_size": 16}},
                      workers=1, human_feedback=lambda iteration, text: HUMAN, stream=stream)
     assert summary == json.loads((evolved.run_dir / "summary.json").read_text())
     assert client.requests_sent == 0 and stream.getvalue().count("finished before, read back") == 2
     with pytest.raises(ConfigError, match=r"unknown settings \['budgett'\]"):
         evolve("agentenvs/Sokoban-Tiny-v0", TASK, run_dir=tmp_path, budgett=5)
+
+
+def test_the_analyser_turns_off(evolved, tmp_path):
+    """--no-analysis (analysis_episodes=0): no analysis, no file; a negative count is a ConfigError."""
+    assert build_parser().parse_args(["evolve", *command(tmp_path, evolved.url, evolved.feedback, "--no-analysis")[2:]]
+                                     ).analysis_episodes == 0
+    code, _, err = run_main([*command(tmp_path, evolved.url, evolved.feedback), "--analysis-episodes", "-1"])
+    assert code == 2 and "--analysis-episodes is too small" in err
+    best = json.loads((evolved.run_dir / "iter_00" / "iteration.json").read_text())["best"]
+    config = EvolveConfig("agentenvs/Sokoban-Tiny-v0", TASK, analysis_episodes=0)
+    client = ChatClient(model="test-model", base_url=evolved.url, cache="only", cache_dir=tmp_path / "llm_cache")
+    assert Evolution(config, tmp_path / "off", client).analyse(ProgramScore(**best)) is None
+    assert not (tmp_path / "off" / "iter_00" / "analysis.txt").exists()
+    with pytest.raises(ConfigError, match="analysis_episodes must be an int >= 0"):
+        EvolveConfig("agentenvs/Sokoban-Tiny-v0", TASK, analysis_episodes=-1)
