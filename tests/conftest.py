@@ -5,6 +5,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10: the installed entry points are used as they are
@@ -40,3 +42,12 @@ def pytest_configure(config):
 
 def pytest_unconfigure(config):
     shutil.rmtree(getattr(config, "agentenvs_commands_site", ""), ignore_errors=True)
+
+
+@pytest.fixture
+def llm_cache_dir(monkeypatch, tmp_path):
+    """No LLM settings (``AGENTENVS_LLM_*``, ``OPENAI_API_KEY``) leak in; the default reply cache is a fresh folder."""
+    for name in ("AGENTENVS_LLM_BASE_URL", "AGENTENVS_LLM_API_KEY", "AGENTENVS_LLM_MODEL", "OPENAI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AGENTENVS_LLM_CACHE_DIR", str(tmp_path / "llm-cache"))
+    return tmp_path / "llm-cache"
