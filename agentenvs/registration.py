@@ -24,7 +24,7 @@ from .errors import ConfigError
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "shapers": ("torch", "pandas"),
     "baselines": ("stable_baselines3",),
-    "web": ("selenium",),
+    "web": ("selenium", "bm25s", "rapidfuzz"),
     "vlm": ("transformers", "safetensors"),
     "llm": ("openai",),
     "ray": ("ray",),
@@ -96,6 +96,31 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
              "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
              family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
 )
+
+_WEB_TASKS: dict[str, str] = {
+    "click-button": "click the button the utterance names among 2-6 buttons",
+    "click-link": "click the named link in a paragraph of words and links",
+    "click-checkboxes": "tick exactly the named checkboxes and submit",
+    "click-tab": "switch tabs to find and click the named link",
+    "click-dialog": "click the named dialog button (OK, Cancel or the x)",
+    "enter-text": "type the given word into a text field and submit",
+    "enter-password": "type the password into both fields and submit",
+    "login-user": "type username and password and press login",
+    "select-option": "choose the named option from a drop-down and submit",
+    "fill-form": "fill name, email, country and a checkbox, then submit",
+    "search-and-click": "search a list and click the matching result",
+    "click-xy": "click a circle drawn on a canvas by its coordinates",
+    "web-shop": "the shop catalogue as a site: search, results, product options, buy (TextShop's score)",
+}
+
+
+def _web(task: str, description: str) -> EnvEntry:
+    """A web row: real headless Chromium (extra ``web``); the env has its own step limit."""
+    return EnvEntry(f"agentenvs/Web-{task}-v0", "agentenvs.web.env:WebEnv", f"Web {task}: {description}",
+                    {"task": task}, family="web", extra="web", oracle="agentenvs.web.oracle:WebOracle")
+
+
+GYM_ENVS += tuple(_web(task, description) for task, description in _WEB_TASKS.items())
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/Sokoban-Multi-v0", "agentenvs.sokoban.multi:parallel_env",
