@@ -152,6 +152,28 @@ class Browser:
         self._finalizer()
 
 
+def missing_browser() -> str | None:
+    """Why the web envs cannot run here (selenium, Chromium or chromedriver missing), or ``None``."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is missing: pip install 'agentenvs[web]'"
+    try:
+        executables()
+    except MissingDependencyError as err:
+        return str(err)
+    return None
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a live process (not a zombie), from ``/proc``."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2] != "Z"
+
+
 def browser_pids(group: int, home: str) -> list[int]:
     """Live (non-zombie) PIDs in process group ``group`` or whose command line names ``home``, from ``/proc``."""
     pids = []
@@ -164,6 +186,6 @@ def browser_pids(group: int, home: str) -> list[int]:
         except OSError:
             continue
         fields = stat[stat.rindex(")") + 2:].split()
-        if fields[0] != "Z" and (int(fields[2]) == group or home.encode() in cmdline):
+        if (int(fields[2]) == group or home.encode() in cmdline) and alive(int(entry)):
             pids.append(int(entry))
     return sorted(pids)

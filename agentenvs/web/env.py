@@ -17,11 +17,11 @@ from ..core.info import make_info
 from ..core.render import check_render_mode
 from ..core.reward_state import FieldDoc, describe_reward_state
 from ..core.text import fit_text, text_space
-from ..errors import ConfigError, InvalidActionError
+from ..errors import ConfigError, InvalidActionError, MissingDependencyError
 from ..shop import DEFAULT_SIZE, Goal, ShopSession, check_catalogue_args, check_split, get_catalogue, goal_of
 from ..shop import draw_goal_id as draw_shop_goal_id
 from .actions import check_dict_action, check_fields, parse_command
-from .browser import Browser, BrowserError
+from .browser import Browser, BrowserError, missing_browser
 from .server import acquire_server, register_session, release_server
 from .tasks import TASKS, Element, View
 
@@ -38,6 +38,12 @@ SCRIPT_RESET = "return AE.reset(arguments[0], arguments[1]);"
 SCRIPT_STEP = "return AE.step(arguments[0]);"
 SCRIPT_OBSERVE = "return window.AE ? AE.observe() : null;"
 _ROLE_ID = {role: i for i, role in enumerate(ROLES)}
+
+
+def draw_instance_seed(split: str, rng: np.random.Generator) -> int:
+    """An instance seed of ``split``, uniform over its range of :data:`SPLITS`."""
+    first, count = SPLITS[split]
+    return first + int(rng.integers(count))
 
 
 def _view_of(page: dict[str, Any], max_elements: int) -> View:
@@ -124,6 +130,9 @@ class WebEnv(gym.Env):
         self.max_elements = _int("max_elements", max_elements)
         self.reload_every, self.timeout = _int("reload_every", reload_every), _positive("timeout", timeout)
         self.render_mode = check_render_mode(render_mode, self.metadata["render_modes"])
+        missing = missing_browser()
+        if missing:
+            raise MissingDependencyError(missing)
         self.catalogue = None
         if task == SHOP:
             check_catalogue_args(catalogue_seed, num_products)
@@ -252,7 +261,7 @@ class WebEnv(gym.Env):
         else:
             assert self.task is not None
             first, count = SPLITS[self.split]
-            key = options.get("instance", first + int(self.np_random.integers(count)))
+            key = options.get("instance", draw_instance_seed(self.split, self.np_random))
             if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or not first <= key < first + count:
                 raise ConfigError(f"instance for split {self.split!r} must be an int in [{first}, {first + count}), "
                                   f"got {key!r}")
