@@ -120,7 +120,12 @@ def _web(task: str, description: str) -> EnvEntry:
                     {"task": task}, family="web", extra="web", oracle="agentenvs.web.oracle:WebOracle")
 
 
-GYM_ENVS += tuple(_web(task, description) for task, description in _WEB_TASKS.items())
+GYM_ENVS += tuple(_web(task, description) for task, description in _WEB_TASKS.items()) + (
+    EnvEntry("agentenvs/Web-click-button-Discrete-v0", "agentenvs.web.discrete:web_discrete",
+             "Web click-button for classic RL: click one of <= 16 visible actionable elements by index "
+             "(action_masks()), per-element role, word-overlap and box features",
+             {"task": "click-button"}, family="web", extra="web", oracle="agentenvs.web.discrete:DiscreteWebOracle"),
+)
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (
     EnvEntry("agentenvs/Sokoban-Multi-v0", "agentenvs.sokoban.multi:parallel_env",

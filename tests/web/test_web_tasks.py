@@ -2,12 +2,13 @@
 import time
 
 import gymnasium as gym
+import numpy as np
 import pytest
 from gymnasium.envs.registration import load_env_creator
 
 import agentenvs  # noqa: F401 - registers the ids
 from agentenvs.registration import get_entry
-from agentenvs.web import TASK_NAMES, TASKS
+from agentenvs.web import ROLES, TASK_NAMES, TASKS
 from agentenvs.web.browser import missing_browser
 
 browser = pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser()))
@@ -34,8 +35,6 @@ def test_judges_on_hand_made_states():
 
 
 def test_instances_are_pure_functions_of_the_seed():
-    import numpy as np
-
     for task in TASKS.values():
         a, b = task.generate(np.random.default_rng([7, 1])), task.generate(np.random.default_rng([7, 1]))
         assert a == b and a["utterance"].isascii()
@@ -62,3 +61,41 @@ def test_the_oracle_solves_every_task(task):
     finally:
         env.close()
     assert wins == seeds, f"{task}: solved {wins} of {seeds} ({time.monotonic() - start:.1f} s)"
+
+
+@browser
+def test_discrete_click_button_masks_slots_and_its_oracle_wins():
+    env = gym.make("agentenvs/Web-click-button-Discrete-v0")
+    oracle = load_env_creator(get_entry("agentenvs/Web-click-button-Discrete-v0").oracle)(env, 0)
+    try:
+        for seed in range(10):
+            obs, info = env.reset(seed=seed)
+            base = env.unwrapped
+            buttons = base.web_env.instance["buttons"]
+            mask = base.action_masks()
+            assert mask.sum() == len(buttons) and mask[: len(buttons)].all()
+            rows = obs.reshape(base.max_elements, -1)
+            target = buttons.index(base.web_env.instance["target"])
+            assert rows[target, 1 + len(ROLES)] == 1.0 and rows[:, 1 + len(ROLES)].sum() == 1.0  # word overlap
+            if seed == 0:  # an index past the elements is a no-op
+                _, reward, terminated, _, info = env.step(len(buttons))
+                assert not info["action_is_valid"] and reward == 0.0 and not terminated
+            oracle.reset(env, obs, info)
+            _, reward, terminated, _, info = env.step(oracle.act(obs))
+            assert terminated and reward == 1.0 and info["is_success"]
+    finally:
+        env.close()
+
+
+@browser
+def test_async_vector_env_runs_four_browsers():
+    envs = gym.make_vec("agentenvs/Web-click-button-Discrete-v0", num_envs=4, vectorization_mode="async")
+    try:
+        obs, _ = envs.reset(seed=0)
+        assert obs.shape[0] == 4
+        for _ in range(3):
+            obs, reward, terminated, truncated, info = envs.step(np.zeros(4, dtype=np.int64))
+            assert obs.shape[0] == 4 and reward.shape == (4,)
+        assert terminated.all() and set(np.unique(reward)) <= {-1.0, 0.0, 1.0}
+    finally:
+        envs.close()
