@@ -9,5 +9,7 @@ from .registration import GYM_ENVS, MULTI_AGENT_ENVS, make_multi_agent, register
 
 register_all()
 
-__all__ = ["GYM_ENVS", "MULTI_AGENT_ENVS", "make_multi_agent"]
+from .agents.tasks import tasks  # noqa: E402  (LLM task rows; agentenvs.agents needs the ids registered)
+
+__all__ = ["GYM_ENVS", "MULTI_AGENT_ENVS", "make_multi_agent", "tasks"]
 __version__ = "0.1.0"

@@ -42,8 +42,20 @@ class UnsolvableLevelError(AgentEnvsError, ValueError):
     """The Sokoban solver proved that a level has no solution."""
 
 
+class DatasetError(AgentEnvsError, ValueError):
+    """A dataset file is malformed; the message names the file, the record index and the field."""
+
+
+class MissingImageError(DatasetError, FileNotFoundError):
+    """A dataset record names an image file that does not exist; the message names its path."""
+
+
 class MissingDependencyError(AgentEnvsError, ImportError):
     """An optional dependency is missing; the message names the extra to install."""
+
+
+class EnvWorkerError(AgentEnvsError, RuntimeError):
+    """An env of a grouped vector env failed to start or reset (its worker is replaced at the next reset)."""
 
 
 def missing_extra(package: str, extra: str) -> MissingDependencyError:

@@ -29,6 +29,7 @@ EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "llm": ("openai",),
     "ray": ("ray",),
     "text": ("bm25s", "rapidfuzz"),
+    "agents": ("trl", "verifiers"),  # the trainer adapters of agentenvs.agents.adapters
 }
 
 
@@ -51,6 +52,11 @@ class EnvEntry:
             without one of their own (Gymnasium ids only); ``None`` adds no wrapper.
         oracle: ``"module:Class"`` of a reference policy that bounds the score from above
             (``Class(env, seed)`` following ``baselines.reference.ReferencePolicy``), or ``None``.
+        llm_facing: True when the env takes text actions an LLM writes: :func:`agentenvs.agents.make`
+            serves it with a parser, chat messages and task rows, and the LLM conformance checks
+            (:mod:`agentenvs.testing.llm_checks`) run on it.
+        max_turns: Turns (model replies) an LLM agent gets per episode through
+            :func:`agentenvs.agents.make`; ``None`` leaves only the env's own limit.
     """
 
     id: str
@@ -63,6 +69,8 @@ class EnvEntry:
     nondeterministic: bool = False
     max_episode_steps: int | None = None
     oracle: str | None = None
+    llm_facing: bool = False
+    max_turns: int | None = None
 
 
 _SOKOBAN = "agentenvs.sokoban.env:SokobanEnv"
@@ -70,10 +78,24 @@ _SOKOBAN_VEC = "agentenvs.sokoban.vector:SokobanVectorEnv"
 _SOKOBAN_ORACLE = "agentenvs.sokoban.oracle:SokobanOracle"
 
 
-def _sokoban(id_: str, description: str, vector: bool = True, **kwargs: Any) -> EnvEntry:
-    """A Sokoban row: its env has its own step limit (``max_steps``), so no ``TimeLimit``."""
+def _sokoban(id_: str, description: str, vector: bool = True, max_turns: int | None = None,
+             **kwargs: Any) -> EnvEntry:
+    """A Sokoban row: its env has its own step limit (``max_steps``), so no ``TimeLimit``.
+
+    ``max_turns`` marks the id LLM-facing (text actions) with that many turns per episode.
+    """
     return EnvEntry(id_, _SOKOBAN, description, kwargs, _SOKOBAN_VEC if vector else None, "sokoban",
-                    oracle=_SOKOBAN_ORACLE)
+                    oracle=_SOKOBAN_ORACLE, llm_facing=max_turns is not None, max_turns=max_turns)
+
+
+_GUI_SMALL: dict[str, Any] = dict(screen_size=(160, 120), obs_size=(84, 84), min_elements=3, max_elements=8)
+
+
+def _gui(id_: str, entry_point: str, description: str, vector: str | None = None, **kwargs: Any) -> EnvEntry:
+    """A GUI row: the env has its own step limit (``max_steps``); its oracle reads the target box."""
+    oracle = "GUIGroundOracle" if "Ground" in entry_point else "GUICursorOracle"
+    return EnvEntry(id_, f"agentenvs.gui.{entry_point}", description, kwargs, vector, "gui",
+                    oracle=f"agentenvs.gui.oracle:{oracle}")
 
 
 GYM_ENVS: tuple[EnvEntry, ...] = (
@@ -85,16 +107,33 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
     _sokoban("agentenvs/Sokoban-Visual-v0", "Sokoban 10x10, 3 boxes, RGB pixel obs (VisualSokoban)",
              dim_room=(10, 10), num_boxes=3, obs_mode="rgb"),
     _sokoban("agentenvs/Sokoban-Text-v0", "Sokoban 7x7, 2 boxes, text obs and text actions for LLM agents",
-             vector=False, dim_room=(7, 7), num_boxes=2, obs_mode="text"),
+             vector=False, max_turns=30, dim_room=(7, 7), num_boxes=2, obs_mode="text"),
     EnvEntry("agentenvs/TextQuest-v0", "agentenvs.text.quest.env:TextQuestEnv",
              "TextWorld-like text quest: 5 rooms, locked doors and keys, a 5-step quest; text obs and commands",
-             family="text", oracle="agentenvs.text.quest.oracle:TextQuestOracle"),
+             family="text", oracle="agentenvs.text.quest.oracle:TextQuestOracle", llm_facing=True, max_turns=50),
     EnvEntry("agentenvs/TextQuest-Discrete-v0", "agentenvs.text.discrete:text_quest_discrete",
              "TextQuest for classic RL: pick one of <= 64 admissible commands by index (action_masks()), "
              "hashed bag-of-words obs", family="text", oracle="agentenvs.text.discrete:TextQuestDiscreteOracle"),
     EnvEntry("agentenvs/TextShop-v0", "agentenvs.text.shop_env:TextShopEnv",
              "WebShop-style shopping in text: search and click to buy what the instruction asks, 10,000 products",
-             family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle"),
+             family="text", extra="text", oracle="agentenvs.text.shop_oracle:TextShopOracle", llm_facing=True,
+             max_turns=15),
+    EnvEntry("agentenvs/TextShop-Discrete-v0", "agentenvs.text.shop_discrete:text_shop_discrete",
+             "TextShop for classic RL: actions index the page's commands (3 searches built from the instruction), "
+             "hashed bag-of-words obs", family="text", extra="text",
+             oracle="agentenvs.text.shop_discrete:TextShopDiscreteOracle"),
+    _gui("agentenvs/GUICursor-v0", "cursor_env:GUICursorEnv",
+         "GUI-Cursor: move a pointer over a 1280x800 synthetic screen and click the instructed element; "
+         "128x80 image + hashed instruction + cursor obs, 17 discrete moves (action_mode: continuous, absolute, text)"),
+    _gui("agentenvs/GUICursor-Small-v0", "cursor_env:GUICursorEnv",
+         "GUICursor on 160x120 screens with 3-8 elements, 84x84 image obs, 24 steps",
+         "agentenvs.gui.vector:GUICursorVectorEnv", max_steps=24, **_GUI_SMALL),
+    _gui("agentenvs/GUIGround-v0", "ground_env:GUIGroundEnv",
+         "ScreenSpot-style grounding in one step on 1280x800 synthetic screens: point (or box) at the instructed "
+         "element in normalised coordinates"),
+    _gui("agentenvs/GUIGround-Small-v0", "ground_env:GUIGroundEnv",
+         "GUIGround on 160x120 screens with 3-8 elements, 84x84 image obs",
+         "agentenvs.gui.vector:GUIGroundVectorEnv", **_GUI_SMALL),
 )
 
 _WEB_TASKS: dict[str, str] = {
@@ -155,6 +194,9 @@ def validate_entries(entries: Iterable[EnvEntry], extras: Mapping[str, tuple[str
                               "(declare a new one in pyproject.toml and EXTRA_MODULES)")
         if entry.max_episode_steps is not None and entry.max_episode_steps < 1:
             raise ConfigError(f"{entry.id}: max_episode_steps must be >= 1 or None, got {entry.max_episode_steps}")
+        if entry.max_turns is not None and (entry.max_turns < 1 or not entry.llm_facing):
+            raise ConfigError(f"{entry.id}: max_turns must be >= 1 on an llm_facing id, or None; got "
+                              f"{entry.max_turns} (llm_facing={entry.llm_facing})")
 
 
 def installed(module: str) -> bool:
@@ -178,6 +220,11 @@ def missing_extra(entry: EnvEntry, extras: Mapping[str, tuple[str, ...]] = EXTRA
 def all_entries() -> tuple[EnvEntry, ...]:
     """Every registered id, single- and multi-agent."""
     return GYM_ENVS + MULTI_AGENT_ENVS
+
+
+def llm_facing_ids() -> tuple[str, ...]:
+    """The Gymnasium ids whose rows are ``llm_facing`` (what the LLM conformance checks run over)."""
+    return tuple(entry.id for entry in GYM_ENVS if entry.llm_facing)
 
 
 def get_entry(env_id: str) -> EnvEntry | None:

@@ -19,9 +19,9 @@ import yaml
 DEMO_SPEC = Path(__file__).with_name("grids") / "demo.yaml"
 
 
-def demo_spec(steps: int | None = None, seeds: int | None = None) -> dict:
-    """The demo grid's spec, with the step budget and the number of seeds optionally changed."""
-    spec = yaml.safe_load(DEMO_SPEC.read_text())
+def demo_spec(steps: int | None = None, seeds: int | None = None, path: Path = DEMO_SPEC) -> dict:
+    """The demo grid's spec (or the grid at ``path``), the step budget and number of seeds optionally changed."""
+    spec = yaml.safe_load(path.read_text())
     if steps is not None:
         budget = spec["budget"]
         budget["total_timesteps"] = steps

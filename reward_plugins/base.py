@@ -27,10 +27,12 @@ from .errors import MissingInputError, ShaperDeviceError
 #: text: list of B strings describing next_obs;
 #: state_key: an exact int64 key of the env's state after the step [B] (see env.state_key()),
 #: equal for equal states, so count bonuses need not hash observations;
-#: instruction: list of B strings, each env's goal in words after the step (env.instruction()).
+#: instruction: list of B strings, each env's goal in words after the step (env.instruction());
+#: caption: list of B strings, each env's state after the step described in words (env.caption()),
+#: for LLM feedback on envs whose observations are not text.
 INPUTS: frozenset[str] = frozenset(
     {"obs", "next_obs", "action", "reward", "done", "terminated", "reward_state", "frames", "text", "state_key",
-     "instruction"}
+     "instruction", "caption"}
 )
 
 
@@ -113,6 +115,7 @@ class TransitionBatch:
     text: list[str] | None = None
     state_key: Tensor | None = None
     instruction: list[str] | None = None
+    caption: list[str] | None = None
     valid: Tensor | None = None
     #: Number of transitions B; wrappers always set it, so a batch without inputs has a size.
     size: int | None = None

@@ -29,6 +29,16 @@ BUILTIN_SHAPERS: dict[str, str] = {
     "icm": "reward_plugins.intrinsic.icm:ICMBonus",
     "e3b": "reward_plugins.intrinsic.e3b:E3BBonus",
     "global_episodic": "reward_plugins.intrinsic.global_episodic:GlobalEpisodicBonus",
+    "vlm_judge": "reward_plugins.vlm.judge:VLMJudge",
+    "oni": "reward_plugins.oni.shaper:ONIBonus",
+    "code": "reward_plugins.code.shaper:CodeShaper",
+    "vlm_clip": "reward_plugins.vlm.clip:VLMClipReward",
+    "embedding_goal": "reward_plugins.vlm.embedding_goal:EmbeddingGoalReward",
+    "gaussian_point": "reward_plugins.grounding:GaussianPoint",
+    "gaussian_coverage": "reward_plugins.grounding:GaussianCoverage",
+    "gaussian_grounding": "reward_plugins.grounding:GaussianGrounding",
+    "gaussian_potential": "reward_plugins.grounding:GaussianPotential",
+    "gui_cursor": "reward_plugins.grounding:GUICursorReward",
 }
 
 _registered: dict[str, type[RewardShaper] | str] = dict(BUILTIN_SHAPERS)

@@ -31,7 +31,8 @@ def test_extras_add_the_rest():
     assert names(EXTRAS["llm"]) == {"openai"}
     assert {"ruff", "mypy", "pytest", "pytest-xdist", "pytest-timeout", "types-pyyaml"} <= names(EXTRAS["dev"])
     (everything,) = EXTRAS["all"]
-    assert set(re.fullmatch(r"agentenvs\[(.*)\]", everything).group(1).split(",")) == set(EXTRAS) - {"all"}
+    assert set(re.fullmatch(r"agentenvs\[(.*)\]", everything).group(1).split(",")) == set(EXTRAS) - {"all", "agents"}
+    assert names(EXTRAS["agents"]) == {"trl", "verifiers"}  # opt-in: verifiers pulls a large tree
 
 
 def test_the_readme_set_up_installs_every_extra():

@@ -70,15 +70,17 @@ class Renderer:
         rgb: returns the current ``uint8 [H, W, 3]`` frame (``"rgb_array"`` and ``"human"``).
         ansi: returns the current text picture (``"ansi"``).
         title, fps: of the ``"human"`` window.
+        zoom: how many screen pixels the ``"human"`` window gives each frame pixel (3 suits grid worlds;
+            1 suits frames that are screenshots already).
     """
 
     def __init__(self, render_mode: str | None, supported: Sequence[str], *, rgb: Callable[[], np.ndarray],
-                 ansi: Callable[[], str] | None = None, title: str = "agentenvs", fps: int = 8):
+                 ansi: Callable[[], str] | None = None, title: str = "agentenvs", fps: int = 8, zoom: int = 3):
         self.render_mode = check_render_mode(render_mode, supported)
         if "ansi" in supported and ansi is None:
             raise ConfigError("a Renderer that supports 'ansi' needs an ansi() picture")
         self._rgb, self._ansi = rgb, ansi
-        self._title, self._fps = title, fps
+        self._title, self._fps, self._zoom = title, fps, zoom
         self._viewer: HumanViewer | None = None
 
     def render(self) -> np.ndarray | str | None:
@@ -94,7 +96,7 @@ class Renderer:
         if mode == "rgb_array":
             return frame
         if self._viewer is None:
-            self._viewer = HumanViewer(self._title, fps=self._fps)
+            self._viewer = HumanViewer(self._title, zoom=self._zoom, fps=self._fps)
         self._viewer.show(frame)
         return None
 

@@ -67,11 +67,11 @@ VOCABULARY: Mapping[str, VocabularyField] = {
     "goals": VocabularyField("int64", ("N", 2), FieldDoc(
         "cell of each goal, in row-major order; padded like boxes", "grid cells (row, col), -1 padding")),
     "walls": VocabularyField("bool", ("H", "W"), FieldDoc("True on wall cells", "grid mask")),
-    "cursor": VocabularyField("int64", (2,), FieldDoc(
+    "cursor": VocabularyField("float32", (2,), FieldDoc(
         "position of the mouse cursor on the screen", "screen pixels (x, y), origin top left")),
-    "target_box": VocabularyField("int64", (4,), FieldDoc(
+    "target_box": VocabularyField("float32", (4,), FieldDoc(
         "bounding box of the element the task asks to act on", "screen pixels [x1, y1, x2, y2]")),
-    "element_boxes": VocabularyField("int64", ("K", 4), FieldDoc(
+    "element_boxes": VocabularyField("float32", ("K", 4), FieldDoc(
         "bounding boxes of the interactive elements on screen; rows past the elements are padding",
         "screen pixels [x1, y1, x2, y2], -1 padding")),
     "instruction": VocabularyField(TEXT, (), FieldDoc(

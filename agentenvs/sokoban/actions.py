@@ -1,16 +1,13 @@
 """Text actions for LLM agents: "up" / "down" / "left" / "right", leniently parsed."""
 from __future__ import annotations
 
-import re
 import string
 
 from gymnasium import spaces
 
+from ..agents.parsers import unwrap_answer
 from .constants import ACTION_NAMES
 
-_PATTERN = re.compile(
-    r"\s*(?:<answer>\s*(?P<wrapped>[a-z]+)\s*</answer>|(?P<bare>[a-z]+))\s*", re.IGNORECASE
-)
 _BY_NAME = {name: index for index, name in enumerate(ACTION_NAMES)}
 TEXT_ACTION_CHARSET = string.ascii_letters + " \t\n<>/"
 TEXT_ACTION_MAX_LENGTH = 64
@@ -22,10 +19,7 @@ def parse_text_action(text: str) -> int | None:
     Accepts an action name in any case, surrounded by whitespace, optionally wrapped in
     ``<answer>...</answer>``: ``"up"``, ``" Left\n"``, ``"<answer> DOWN </answer>"``.
     """
-    match = _PATTERN.fullmatch(text)
-    if match is None:
-        return None
-    return _BY_NAME.get((match["wrapped"] or match["bare"]).lower())
+    return _BY_NAME.get(unwrap_answer(text).lower())
 
 
 def text_action_space() -> spaces.Text:

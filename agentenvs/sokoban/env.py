@@ -28,9 +28,9 @@ from .deadlock import deadlocked_after_push
 from .generator import check_generator_args, generate_level
 from .info import sokoban_info
 from .keys import zobrist_keys
-from .level import Level, LevelSource, blank_outside, load_levels, outside_cells, parse_xsb
+from .level import Level, LevelSource, blank_outside, load_levels, outside_cells, parse_xsb, xsb_offsets
 from .pool import CompiledLevel, LevelGenerator, LevelPool, compile_level
-from .render import grid_to_rgb, grid_to_xsb, paint_cells
+from .render import XSB_BYTES, grid_to_rgb, grid_to_xsb, paint_cells
 from .reward import INSTRUCTION, RewardFn, StepOutcome, reward_fn_for
 from .reward_state import (
     check_level_fits,
@@ -217,6 +217,12 @@ class SokobanEnv(gym.Env):
         self._steps = 0
         self._fast = self._deltas
         self._frame = grid_to_rgb(level.grid) if self.obs_mode == "rgb" else None
+        self._text: bytearray | None = None
+        if self.obs_mode == "text":  # the XSB text, updated in place at the cells a step changes
+            self._text = bytearray(self.to_xsb().encode())
+            offsets = np.full(self._shape, -1, dtype=np.int64)
+            offsets[top:top + height, left:left + width] = xsb_offsets(self._outside)
+            self._text_at = offsets.ravel().tolist()
         info = sokoban_info(self._on_target, self._num_boxes, self._deadlock, 0)
         if difficulty is not None:
             info["difficulty"] = difficulty
@@ -240,6 +246,11 @@ class SokobanEnv(gym.Env):
                 paint_cells(self._frame, self._state, (old, player, box), self._width)
         elif self._frame is not None and player != old:
             paint_cells(self._frame, self._state, (old, player), self._width)
+        if self._text is not None and player != old:
+            text, at, state = self._text, self._text_at, self._state
+            text[at[old]], text[at[player]] = XSB_BYTES[state[old]], XSB_BYTES[state[player]]
+            if box >= 0:
+                text[at[box]] = XSB_BYTES[state[box]]
         solved = self._on_target == self._num_boxes
         # tuple.__new__ builds the StepOutcome at half the cost of its NamedTuple constructor (a hot path)
         outcome = _new_tuple(StepOutcome, (change, self._on_target, self._num_boxes, solved, self._deadlock))
@@ -268,7 +279,7 @@ class SokobanEnv(gym.Env):
             return cast(np.ndarray, self._frame).copy()  # set at every reset in rgb mode
         if self.obs_mode == "onehot":
             return self._eye[:, self._grid]
-        return self.to_xsb()
+        return cast(bytearray, self._text).decode()  # set at every reset in text mode
 
     # -- structured state ------------------------------------------------------------------
     def to_xsb(self) -> str:

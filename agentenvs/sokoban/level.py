@@ -105,6 +105,24 @@ def blank_outside(text: str, outside: np.ndarray) -> str:
     return "\n".join(line.rstrip(" ") for line in raw.decode().split("\n")).strip("\n")
 
 
+def xsb_offsets(outside: np.ndarray) -> np.ndarray:
+    """Int ``[H, W]``: where each cell of a window sits in :func:`blank_outside`'s text, -1 where it writes none.
+
+    Lets a text observation be updated in place, cell by cell, instead of rendered anew each step.
+    """
+    height, width = outside.shape
+    offsets = np.full((height, width), -1, dtype=np.int64)
+    kept = np.flatnonzero(~outside.all(axis=1))  # rows wholly outside are dropped from the text
+    at = 0
+    for row in range(int(kept[0]), int(kept[-1]) + 1) if kept.size else ():
+        inside = np.flatnonzero(~outside[row])
+        length = int(inside[-1]) + 1 if inside.size else 0  # trailing outside cells are trimmed
+        offsets[row, :length] = np.arange(at, at + length)
+        at += length + 1
+    offsets[outside] = -1
+    return offsets
+
+
 def format_xsb(walls: np.ndarray, goals: np.ndarray, boxes: np.ndarray, player: tuple[int, int]) -> str:
     """XSB text of a position given as arrays, spaces outside the walls (:func:`outside_cells`)."""
     rows = []

@@ -88,6 +88,8 @@ def paint_cells_batch(frames: np.ndarray, grids: np.ndarray, env: np.ndarray, ce
 
 
 _XSB_TABLE = bytes.maketrans(bytes(range(NUM_TILES)), "".join(TILE_TO_XSB).encode())
+XSB_BYTES = "".join(TILE_TO_XSB).encode()
+"""The XSB character of each tile code, as a byte."""
 
 
 def grid_to_xsb(grid: np.ndarray, window: tuple[int, int, int, int] | None = None) -> str:

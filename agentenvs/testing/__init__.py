@@ -23,6 +23,7 @@ from .gymnasium_checks import (
     check_vector_determinism,
     offers_state_key,
 )
+from .llm_checks import check_llm_completions, check_llm_seed_purity, check_llm_task_rows
 from .pettingzoo_checks import check_pettingzoo
 from .reward_state import (
     check_instruction,
@@ -42,6 +43,9 @@ __all__ = [
     "check_env_id",
     "check_gymnasium_api",
     "check_instruction",
+    "check_llm_completions",
+    "check_llm_seed_purity",
+    "check_llm_task_rows",
     "check_make_vec",
     "check_multi_agent_copies",
     "check_multi_agent_reward_state",

@@ -22,6 +22,7 @@ from .gymnasium_checks import (
     check_vector_determinism,
     offers_state_key,
 )
+from .llm_checks import LLM_CHECKS
 from .pettingzoo_checks import check_pettingzoo
 from .reward_state import (
     CONTRACTS,
@@ -144,6 +145,9 @@ def _gym_plan(env_id: str) -> tuple[dict[str, Check], dict[str, str]]:
         skipped["state_key"] = "the env offers no state_key() (optional)"
     if "determinism" in skipped:
         skipped["vector_determinism"] = skipped["determinism"]
+    entry = get_entry(env_id)
+    if entry is not None and entry.llm_facing:
+        checks.update({name: functools.partial(check, env_id) for name, check in LLM_CHECKS.items()})
     return {name: check for name, check in checks.items() if name not in skipped}, skipped
 
 

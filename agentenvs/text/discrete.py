@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import gymnasium as gym
@@ -77,10 +78,17 @@ class DiscreteTextEnv(gym.Env):
         max_commands: the action count ``K``.
         obs_buckets: buckets of the observation-plus-instruction bag of words.
         command_buckets: buckets of each command slot's bag of words.
+        expand_commands: ``(admissible commands, instruction) -> commands``, for text envs whose list
+            holds placeholders (TextShop's ``search[<query>]``); the result is what indices name.
+        observation: ``"hashed"`` (the bags of words above) or ``"minilm"`` (``vlm`` extra):
+            all-MiniLM-L6-v2 embeddings in place of each bag: ``float32 [384 + max_commands * 385]``
+            in ``[-1, 1]`` (text-plus-instruction embedding, then per slot the command's embedding
+            and its instruction-word share); ``obs_buckets`` and ``command_buckets`` are unused.
     """
 
     def __init__(self, text_env: gym.Env, max_commands: int = MAX_COMMANDS, obs_buckets: int = OBS_BUCKETS,
-                 command_buckets: int = COMMAND_BUCKETS):
+                 command_buckets: int = COMMAND_BUCKETS,
+                 expand_commands: Callable[[list[str], str], list[str]] | None = None, observation: str = "hashed"):
         if not isinstance(text_env, gym.Env):
             raise ConfigError(f"text_env must be a gymnasium.Env, got {type(text_env).__name__}")
         self.text_env = text_env
@@ -89,13 +97,24 @@ class DiscreteTextEnv(gym.Env):
         self.command_buckets = _positive_int("command_buckets", command_buckets)
         self.metadata = text_env.metadata
         self.render_mode = text_env.render_mode
+        if observation not in ("hashed", "minilm"):
+            raise ConfigError(f"observation must be 'hashed' or 'minilm', got {observation!r}")
+        self.observation = observation
         self.action_space = spaces.Discrete(self.max_commands)
+        self.embed: Any = None
+        if observation == "minilm":
+            from .embedding import MINILM_DIM, MiniLMEmbedder
+
+            self.embed = MiniLMEmbedder()
+            self.obs_buckets = self.command_buckets = MINILM_DIM
         self.size = self.obs_buckets + self.max_commands * (self.command_buckets + 1)
-        self.observation_space = spaces.Box(0.0, WORD_COUNT_HIGH, (self.size,), np.float32)
+        low = -1.0 if self.embed else 0.0
+        self.observation_space = spaces.Box(low, 1.0 if self.embed else WORD_COUNT_HIGH, (self.size,), np.float32)
         base: Any = text_env.unwrapped
         self.reward_state_space = base.reward_state_space
         self.reward_state_doc = base.reward_state_doc
         self.commands: list[str] = []
+        self.expand_commands = expand_commands
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[np.ndarray, dict]:
         super().reset(seed=seed)
@@ -113,15 +132,23 @@ class DiscreteTextEnv(gym.Env):
         return self._observe(text, info), float(reward), terminated, truncated, info
 
     def _observe(self, text: str, info: dict[str, Any]) -> np.ndarray:
-        self.commands = list(info["admissible_commands"][: self.max_commands])
         goal = self.instruction()
+        commands = list(info["admissible_commands"])
+        if self.expand_commands is not None:
+            commands = self.expand_commands(commands, goal)
+        self.commands = commands[: self.max_commands]
         goal_words = set(words(goal))
         slot = self.command_buckets + 1
         obs = np.zeros(self.size, dtype=np.float32)
-        obs[: self.obs_buckets] = hashed_counts(text + "\n" + goal, self.obs_buckets)
+        if self.embed is not None:
+            vectors = self.embed([text + "\n" + goal, *self.commands]).clip(-1.0, 1.0)
+        else:
+            vectors = [hashed_counts(text + "\n" + goal, self.obs_buckets)]
+            vectors += [hashed_counts(command, self.command_buckets) for command in self.commands]
+        obs[: self.obs_buckets] = vectors[0]
         for i, command in enumerate(self.commands):
             start = self.obs_buckets + i * slot
-            obs[start: start + self.command_buckets] = hashed_counts(command, self.command_buckets)
+            obs[start: start + self.command_buckets] = vectors[i + 1]
             said = words(command)
             obs[start + self.command_buckets] = sum(w in goal_words for w in said) / max(len(said), 1)
         return obs
@@ -148,9 +175,11 @@ class DiscreteTextEnv(gym.Env):
 
 
 def text_quest_discrete(max_commands: int = MAX_COMMANDS, obs_buckets: int = OBS_BUCKETS,
-                        command_buckets: int = COMMAND_BUCKETS, **quest_kwargs: Any) -> DiscreteTextEnv:
+                        command_buckets: int = COMMAND_BUCKETS, observation: str = "hashed",
+                        **quest_kwargs: Any) -> DiscreteTextEnv:
     """``agentenvs/TextQuest-Discrete-v0``: :class:`DiscreteTextEnv` over a ``TextQuestEnv(**quest_kwargs)``."""
-    return DiscreteTextEnv(TextQuestEnv(**quest_kwargs), max_commands, obs_buckets, command_buckets)
+    return DiscreteTextEnv(TextQuestEnv(**quest_kwargs), max_commands, obs_buckets, command_buckets,
+                           observation=observation)
 
 
 class TextQuestDiscreteOracle:

@@ -9,6 +9,7 @@ import numpy as np
 from gymnasium import spaces
 from gymnasium.error import ResetNeeded
 
+from ..agents.parsers import unwrap_answer
 from ..core.arguments import refuse_unknown_kwargs
 from ..core.info import make_info
 from ..core.render import check_render_mode
@@ -30,7 +31,6 @@ from ..shop import (
 SEARCH_COMMAND = "search[<query>]"
 MAX_ACTION_LENGTH = 256
 TEXT_FIELD_LENGTH = 512
-_ACTION = re.compile(r"\s*(?:<answer>\s*(?P<wrapped>.*?)\s*</answer>|(?P<bare>.*?))\s*", re.DOTALL)
 _COMMAND = re.compile(r"(?P<verb>search|click)\s*\[(?P<argument>.*)\]", re.IGNORECASE | re.DOTALL)
 _SEP = " [SEP] "
 
@@ -41,9 +41,7 @@ def parse_action(text: str) -> tuple[str, str] | None:
     The verb is case-insensitive, the whole may be wrapped in ``<answer>...</answer>``; a button is
     matched lower-cased and stripped, a query is stripped; an empty argument is no command.
     """
-    outer = _ACTION.fullmatch(text)
-    inner = outer["wrapped"] if outer and outer["wrapped"] is not None else text.strip()
-    match = _COMMAND.fullmatch(inner)
+    match = _COMMAND.fullmatch(unwrap_answer(text))
     if match is None or not match["argument"].strip():
         return None
     verb = match["verb"].lower()

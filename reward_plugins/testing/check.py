@@ -61,8 +61,11 @@ def random_batch(
 ) -> TransitionBatch:
     """A seeded batch of ``n`` random transitions with every input of :data:`INPUTS`.
 
-    ``reward_state`` holds ``pos`` (int64 ``[n, 2]``) and ``progress`` (float32 ``[n]``);
-    ``frames`` are 16x16 RGB; ``text`` and ``instruction`` are short random phrases.
+    ``reward_state`` holds ``pos`` (int64 ``[n, 2]``), ``progress`` (float32 ``[n]``) and the
+    grounding keys of :mod:`reward_plugins.grounding.keys` on a 160x120 screen (``cursor``,
+    ``target_box``, ``pred_box``, ``screen_size``, ``clicked``, ``action_is_valid``, ``step``,
+    ``max_steps``); ``frames`` are 16x16 RGB; ``text``, ``instruction`` and ``caption`` are short
+    random phrases.
     """
     rng = np.random.default_rng(seed)
     done = rng.random(n) < 0.3
@@ -80,13 +83,33 @@ def random_batch(
         done=torch.from_numpy(done),
         terminated=torch.from_numpy(done & (rng.random(n) < 0.5)),
         reward_state={"pos": torch.from_numpy(rng.integers(0, 7, (n, 2))),
-                      "progress": torch.from_numpy(rng.random(n).astype(np.float32))},
+                      "progress": torch.from_numpy(rng.random(n).astype(np.float32)),
+                      **_screen_state(n, seed)},
         frames=torch.from_numpy(rng.integers(0, 256, (n, 16, 16, 3), dtype=np.uint8)),
         text=list(next_obs) if isinstance(next_obs, list) else phrases(),
         state_key=torch.from_numpy(rng.integers(-(2**62), 2**62, n, dtype=np.int64)),
         instruction=phrases(),
+        caption=phrases(),
         size=n,
     )
+
+
+def _screen_state(n: int, seed: int) -> dict[str, torch.Tensor]:
+    """Seeded grounding entries of ``reward_state`` for ``n`` envs on a 160x120 screen."""
+    rng = np.random.default_rng(seed + 11)
+    screen = np.array([160.0, 120.0], np.float32)
+
+    def boxes() -> torch.Tensor:
+        corners = np.sort(rng.random((n, 2, 2)) * screen, axis=1)  # [n, low/high, x/y]
+        return torch.from_numpy(corners.reshape(n, 4).astype(np.float32))
+
+    steps = rng.integers(1, 20, n)
+    return {"cursor": torch.from_numpy((rng.random((n, 2)) * screen).astype(np.float32)),
+            "target_box": boxes(), "pred_box": boxes(),
+            "screen_size": torch.from_numpy(np.tile(screen, (n, 1))),
+            "clicked": torch.from_numpy(rng.integers(0, 2, n)),
+            "action_is_valid": torch.from_numpy(rng.integers(0, 2, n)),
+            "step": torch.from_numpy(steps), "max_steps": torch.from_numpy(steps + rng.integers(0, 2, n))}
 
 
 def _fail(check: str, label: str, message: str) -> ShaperContractError:

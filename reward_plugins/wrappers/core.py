@@ -44,6 +44,9 @@ PROVIDERS: dict[str, str] = {
     "count bonuses can hash observations instead (input='obs')",
     "instruction": "envs exposing env.unwrapped.instruction(), each env's goal as a string (vector envs: "
     "a batched instruction() returning one string per env, or sub-envs that have one)",
+    "caption": "envs exposing env.unwrapped.caption(), each env's state described in words (vector envs: "
+    "a batched caption() returning one string per env, or sub-envs that have one); text envs can give "
+    "input='text' instead",
 }
 
 #: Why ``state_key`` is withheld where envs reset within the step, before the wrapper reads keys.

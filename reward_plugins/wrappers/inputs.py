@@ -76,6 +76,7 @@ INPUT_TABLE: tuple[InputSource, ...] = (
     InputSource("reward_state", "env_method", to_tensor, finite=True),
     InputSource("state_key", "env_method", to_tensor),
     InputSource("instruction", "env_method", _strings),
+    InputSource("caption", "env_method", _strings),
     InputSource("frames", "wrapper", to_tensor, finite=True),
     InputSource("text", "wrapper", _strings),
 )

@@ -25,8 +25,9 @@ def agentenvs_cli(*args: str, block: tuple[str, ...] = ()) -> subprocess.Complet
 
 
 def test_pyproject_plugs_in_every_experiment_command_from_baselines():
-    assert set(COMMANDS) == {"train", "grid", "report", "demo", "shapers"}
-    assert all(value == "baselines.cli:main [baselines]" for value in COMMANDS.values())
+    assert set(COMMANDS) == {"train", "grid", "report", "demo", "shapers", "reward"}
+    assert all(value == "baselines.cli:main [baselines]" for name, value in COMMANDS.items() if name != "reward")
+    assert COMMANDS["reward"] == "baselines.reward_cli:main [baselines]"
 
 
 def test_list_prints_every_id_with_a_description_without_loading_commands():

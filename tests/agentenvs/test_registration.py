@@ -9,6 +9,7 @@ from gymnasium.wrappers import TimeLimit
 
 import agentenvs
 from agentenvs.errors import ConfigError
+from agentenvs.gui.oracle import GUICursorOracle, GUIGroundOracle
 from agentenvs.registration import (
     EXTRA_MODULES,
     GYM_ENVS,
@@ -112,8 +113,10 @@ def test_every_extra_the_table_knows_is_an_extra_of_the_package():
 
 def test_oracles_are_loaded_from_the_rows():
     oracles = {load_env_creator(e.oracle) for e in GYM_ENVS if e.oracle}
-    assert oracles == {SokobanOracle, TextShopOracle, TextQuestOracle, TextQuestDiscreteOracle}
-    assert all(entry.oracle for entry in GYM_ENVS if entry.family == "sokoban")
+    assert {SokobanOracle, TextShopOracle, TextQuestOracle, TextQuestDiscreteOracle, GUICursorOracle,
+            GUIGroundOracle} <= oracles
+    assert all(isinstance(oracle, type) and hasattr(oracle, "act") for oracle in oracles)
+    assert all(entry.oracle for entry in GYM_ENVS if entry.family in ("sokoban", "text", "gui"))
     assert get_entry("agentenvs/Sokoban-Multi-v0").oracle is None
 
 

@@ -84,7 +84,7 @@ class InstructionLength(RewardShaper):
 def test_every_input_has_one_row_in_the_table():
     names = [row.name for row in INPUT_TABLE]
     assert sorted(names) == sorted(INPUTS) and len(names) == len(set(names))
-    assert set(ENV_METHOD_INPUTS) == {"reward_state", "state_key", "instruction"}
+    assert set(ENV_METHOD_INPUTS) == {"reward_state", "state_key", "instruction", "caption"}
     assert set(TransitionBatch.__dataclass_fields__) >= INPUTS
 
 

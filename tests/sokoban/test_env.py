@@ -197,3 +197,25 @@ def test_reset_info_names_the_generated_levels_difficulty():
     assert labels <= {"easy", "medium", "hard"} and len(labels) >= 2
     _, info = env.reset(options={"level": "#####\n#@$.#\n#####"})
     assert "difficulty" not in info
+
+
+IRREGULAR = "  ####\n###  #\n# $. #\n# @$.#\n#    #\n######"  # blank cells outside the walls, top left
+
+
+@pytest.mark.parametrize("source", ["irregular", "generated"])
+def test_text_observation_updated_in_place_equals_a_fresh_rendering_at_every_step(source):
+    if source == "irregular":
+        env = SokobanEnv(dim_room=(8, 9), levels=IRREGULAR, obs_mode="text")  # the level sits in a larger room
+    else:
+        env = SokobanEnv(dim_room=(8, 8), num_boxes=4, obs_mode="text")
+    rng = np.random.default_rng(0)
+    for episode in range(3):
+        obs, _ = env.reset(seed=episode)
+        assert obs == env.to_xsb()
+        for _ in range(60):
+            obs, *_ = env.step(ACTION_NAMES[rng.integers(4)])
+            assert obs == env.to_xsb()
+        copy = pickle.loads(pickle.dumps(env))
+        assert copy.step("up")[0] == copy.to_xsb() == env.step("up")[0]
+    if source == "irregular":
+        assert obs.startswith("  ####\n###")

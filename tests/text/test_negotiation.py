@@ -6,7 +6,7 @@ import sys
 
 import numpy as np
 import pytest
-from pettingzoo.test import parallel_api_test, parallel_seed_test
+from pettingzoo.test import api_test, parallel_api_test, parallel_seed_test
 
 from agentenvs.errors import ConfigError
 from agentenvs.registration import make_multi_agent
@@ -196,7 +196,37 @@ def test_registered_id_passes_the_conformance_suite_and_text_version_passes_pett
     assert set(check_env_id("agentenvs/Negotiation-v0").values()) == {"passed"}
     parallel_api_test(parallel_env(text=True), num_cycles=100)
     parallel_seed_test(lambda: parallel_env(text=True))
-    assert make_multi_agent("agentenvs/Negotiation-v0", aec=True, text=True).possible_agents == ["player_0", "player_1"]
+    for text in (False, True):
+        api_test(make_multi_agent("agentenvs/Negotiation-v0", aec=True, text=text), num_cycles=100)
+
+
+def test_text_version_relays_the_movers_message_to_the_other_agent_only() -> None:
+    env = parallel_env(text=True)
+    obs, _ = env.reset(seed=3)
+    assert "says" not in obs["player_1"]["text"] and obs["player_1"]["observation"][-2] == 0  # not its turn
+    obs, *_ = env.step({"player_0": "propose: books=0 hats=0 balls=0 MESSAGE:  take   it all, friend  "})
+    assert 'The other agent says: "take it all, friend"' in obs["player_1"]["text"]
+    assert "says" not in obs["player_0"]["text"]
+    obs, *_ = env.step({"player_1": "propose: books=0 hats=0 balls=0 message: " + "y" * 500})
+    assert f'says: "{"y" * 200}"' in obs["player_0"]["text"] and "y" * 201 not in obs["player_0"]["text"]
+    assert 'says: "take it all, friend"' in obs["player_1"]["text"]  # still the last thing player_0 said
+    obs, _ = env.reset(seed=3)
+    assert all("says" not in o["text"] for o in obs.values())
+
+
+def test_shapers_apply_per_agent_through_the_per_group_wrapper() -> None:
+    pytest.importorskip("torch")
+    from reward_plugins.wrappers import ShapedParallelEnv
+
+    env = ShapedParallelEnv(parallel_env(), {"first": ["count"], "second": ["count"]},
+                            weights={"first": 1.0, "second": 0.5},
+                            groups={"first": ["player_0"], "second": ["player_1"]})
+    env.reset(seed=0)
+    _, rewards_, *_, infos = env.step({"player_0": 0, "player_1": 0})
+    # a first visit of each agent's own observation: count bonus 1/sqrt(1) at weight 1 and 0.5, env reward 0
+    assert rewards_ == {"player_0": pytest.approx(1.0), "player_1": pytest.approx(0.5)}
+    assert infos["player_1"]["reward_components"]["env"] == 0.0
+    assert set(env.groups) == {"first", "second"}
 
 
 ROLLOUT = """

@@ -28,6 +28,7 @@ from .rules import (
     describe_items,
     is_legal,
     legal_mask,
+    message_of,
     parse_move,
     rest,
     rewards,
@@ -35,6 +36,9 @@ from .rules import (
 
 MAX_ACTION_LENGTH = 512
 """Characters of a text action read; the rest is cut (``info["action_truncated"]``)."""
+
+MAX_MESSAGE_LENGTH = 200
+"""Characters of a free message relayed to the other agent; the rest is dropped."""
 
 OBS_FIELDS = 3 * NUM_TYPES + 3
 """Structured observation: counts, own values, items offered to me (-1: none), proposal is mine, my turn, steps."""
@@ -70,12 +74,16 @@ class NegotiationEnv(ParallelEnv):
     Structured: ``Discrete(127)``: ``a*25 + b*5 + c`` proposes to take ``a`` books, ``b`` hats, ``c``
     balls (the other gets the rest), 125 accepts the other's standing proposal, 126 walks away.
     Text (``text=True``): ``"propose: books=1 hats=2 balls=0"``, ``"accept"`` or ``"walk away"``,
-    optionally followed by ``"message: ..."`` (free text the rules ignore).
+    optionally followed by ``"message: ..."``: free text the rules ignore and the other agent reads
+    (its first 200 characters) in its next observation, as in the paper's dialogues.
 
     ## Observation Space
     Structured: a dict per agent as PettingZoo's classic envs have: ``"observation"`` ``int64[12]``
     (counts, own values, items offered to me or -1, the proposal is mine, my turn, steps) and
-    ``"action_mask"`` ``int8[127]`` (all 0 when it is not the agent's turn). Text: the state in words.
+    ``"action_mask"`` ``int8[127]`` (all 0 when it is not the agent's turn). Text (``text=True``):
+    ``"observation"`` as above and ``"text"``, the state in words with the other agent's last message
+    (what an LLM agent reads; PettingZoo's API test checks the ``"observation"`` entry, as in its
+    classic envs).
 
     ## Rewards
     At the end, each agent's value of the agreed split; 0 for both on walking away or on running out of turns.
@@ -106,10 +114,15 @@ class NegotiationEnv(ParallelEnv):
         high = np.array([MAX_COUNT] * NUM_TYPES + [TOTAL_VALUE] * NUM_TYPES + [MAX_COUNT] * NUM_TYPES
                         + [1, 1, self.max_turns], dtype=np.int64)
         low = np.array([0] * 2 * NUM_TYPES + [-1] * NUM_TYPES + [0, 0, 0], dtype=np.int64)
-        self._obs_space: spaces.Space = text_space() if text else spaces.Dict({
+        self._text_space = text_space()
+        structured: dict[str, spaces.Space] = {
             "observation": spaces.Box(low, high, (OBS_FIELDS,), np.int64),
             "action_mask": spaces.Box(0, 1, (NUM_ACTIONS,), np.int8),
-        })
+        }
+        if text:  # a mask over Discrete moves means nothing to text actions (PettingZoo's tests sample with it)
+            structured = {"observation": structured["observation"], "text": self._text_space}
+        self._obs_space = spaces.Dict(structured)
+        self._messages = ["", ""]
         self._action_space: spaces.Space = text_space(MAX_ACTION_LENGTH) if text else spaces.Discrete(NUM_ACTIONS)
         self._reward_state_space = spaces.Dict({
             "counts": spaces.Box(0, MAX_COUNT, (NUM_TYPES,), np.int64),
@@ -156,6 +169,7 @@ class NegotiationEnv(ParallelEnv):
         if seed is not None or not hasattr(self, "_game"):
             self._rng = np.random.default_rng(seed)
         self._game = generate_game(self._rng)
+        self._messages = ["", ""]
         self.agents = list(self.possible_agents)
         return self._observations(), self._infos(valid=True, truncated_text=False)
 
@@ -165,6 +179,8 @@ class NegotiationEnv(ParallelEnv):
             return {}, {}, {}, {}, {}
         mover = self.possible_agents[game.turn]
         move, cut = self._read(actions.get(mover))
+        if self.text and isinstance(actions.get(mover), str):
+            self._messages[game.turn] = message_of(actions[mover][:MAX_ACTION_LENGTH])[:MAX_MESSAGE_LENGTH]
         self._game = after = apply_move(game, game.turn, move)
         valid = move is not None and is_legal(game, game.turn, move)
         truncated = after.outcome is None and after.steps >= self.max_turns
@@ -199,14 +215,14 @@ class NegotiationEnv(ParallelEnv):
         out: dict[str, Any] = {}
         for agent in self.agents:
             index = self._index(agent)
-            if self.text:
-                out[agent] = fit_text(self.describe(agent), self._obs_space)  # type: ignore[arg-type]
-                continue
             offer, mine = self._offer(index)
             game = self.game
             vector = [*game.counts, *game.values[index], *offer, int(mine), int(game.turn == index), game.steps]
-            out[agent] = {"observation": np.array(vector, dtype=np.int64),
-                          "action_mask": np.array(legal_mask(game, index), dtype=np.int8)}
+            out[agent] = {"observation": np.array(vector, dtype=np.int64)}
+            if self.text:
+                out[agent]["text"] = fit_text(self.describe(agent), self._text_space)
+            else:
+                out[agent]["action_mask"] = np.array(legal_mask(game, index), dtype=np.int8)
         return out
 
     def _infos(self, valid: bool, truncated_text: bool, mover: int = -1) -> dict[str, dict[str, Any]]:
@@ -223,7 +239,7 @@ class NegotiationEnv(ParallelEnv):
         return out
 
     def describe(self, agent: str) -> str:
-        """The game as ``agent`` sees it, in words: its instruction, the standing proposal and whose turn it is."""
+        """The game as ``agent`` sees it in words: instruction, the other's last message, proposal, whose turn."""
         index = self._index(agent)
         game = self.game
         offer, mine = self._offer(index)
@@ -233,6 +249,9 @@ class NegotiationEnv(ParallelEnv):
             standing = f"Your proposal stands: you take {describe_items(offer)}."
         else:
             standing = f"The other agent proposes that you get {describe_items(offer)}."
+        said = self._messages[1 - index]
+        if said:
+            standing = f'The other agent says: "{said}"\n{standing}'
         if game.outcome is not None:
             turn = f"The game is over ({game.outcome})."
         else:

@@ -180,6 +180,12 @@ def parse_move(text: str) -> Move | None:
     return Move(PROPOSE, tuple(take[name] for name in ITEM_NAMES))
 
 
+def message_of(text: str) -> str:
+    """The free message of a text action: what follows ``message:`` (case-insensitive), stripped; ``""`` if none."""
+    cut = text.lower().find("message:")
+    return "" if cut < 0 else " ".join(text[cut + len("message:"):].split())
+
+
 def describe_items(items: Split) -> str:
     """``items`` in words, e.g. ``"books=1 hats=2 balls=0"`` (the syntax :func:`parse_move` reads)."""
     return " ".join(f"{name}={n}" for name, n in zip(ITEM_NAMES, items))

@@ -15,7 +15,7 @@ TWO_BOXES = "#######\n#     #\n# .$@ #\n# .$  #\n#######"
 
 def test_doc_lists_name_dtype_shape_range_units_and_meaning():
     space = spaces.Dict({
-        "target_box": spaces.Box(0, 639, (4,), np.int64),
+        "target_box": spaces.Box(0, 639, (4,), np.float32),
         "instruction": text_space(80),
         "hp": spaces.Box(0.0, 1.0, (3,), np.float32),
     })
@@ -26,18 +26,18 @@ def test_doc_lists_name_dtype_shape_range_units_and_meaning():
         "    hp: float32[3] in [0, 1]; units: fraction of full health; health of each unit",
         "    instruction: str (at most 80 characters); units: text; "
         "the task in words, as env.unwrapped.instruction() returns it [vocabulary]",
-        "    target_box: int64[4] in [0, 639]; units: screen pixels [x1, y1, x2, y2]; "
+        "    target_box: float32[4] in [0, 639]; units: screen pixels [x1, y1, x2, y2]; "
         "bounding box of the element the task asks to act on [vocabulary]",
     ]
 
 
 @pytest.mark.parametrize(("space", "descriptions", "pattern"), [
     (spaces.Dict({"score": spaces.Box(0, 1, (), np.float32)}), {}, "field 'score' has no description"),
-    (spaces.Dict({"cursor": spaces.Box(0, 99, (2,), np.float32)}), {},
-     "field 'cursor' is float32, the vocabulary says int64"),
-    (spaces.Dict({"target_box": spaces.Box(0, 99, (2, 2), np.int64)}), {},
+    (spaces.Dict({"cursor": spaces.Box(0, 99, (2,), np.int64)}), {},
+     "field 'cursor' is int64, the vocabulary says float32"),
+    (spaces.Dict({"target_box": spaces.Box(0, 99, (2, 2), np.float32)}), {},
      r"shape \(2, 2\), the vocabulary says \(4,\)"),
-    (spaces.Dict({"element_boxes": spaces.Box(0, 99, (5, 2), np.int64)}), {}, r"vocabulary says \('K', 4\)"),
+    (spaces.Dict({"element_boxes": spaces.Box(0, 99, (5, 2), np.float32)}), {}, r"vocabulary says \('K', 4\)"),
     (spaces.Dict({"steps": spaces.Box(0, 9, (), np.int64)}), {"steps": FieldDoc("ticks", "seconds")},
      "field 'steps' is in units 'seconds', the vocabulary says 'env steps'"),
     (spaces.Dict({"a": spaces.Box(0, 1, (), np.int64)}), {"a": FieldDoc("x"), "b": FieldDoc("y")},
@@ -51,7 +51,7 @@ def test_contract_breaches_are_refused_with_the_field_named(space, descriptions,
 
 
 def test_free_dimensions_of_the_vocabulary_take_any_size():
-    space = spaces.Dict({"element_boxes": spaces.Box(-1, 99, (17, 4), np.int64),
+    space = spaces.Dict({"element_boxes": spaces.Box(-1, 99, (17, 4), np.float32),
                          "walls": spaces.Box(0, 1, (3, 8), bool)})
     assert vocabulary_mismatches(space) == []
 
