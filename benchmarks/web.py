@@ -26,8 +26,8 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -97,12 +97,12 @@ def ours(task: str, args: argparse.Namespace) -> dict[str, Any]:
         env = WebEnv(task=task, screenshot=screenshot, max_steps=10 ** 6)
         env.reset(seed=0)
         if not screenshot:
-            row["reset_ms"] = 1000 * statistics.median(timed(lambda: env.reset(), args.resets))
+            row["reset_ms"] = 1000 * statistics.median(timed(env.reset, args.resets))
             row["rss_mb"] = tree_rss_mb(env.browser_pids())
         env.reset(seed=1)
         action = {"type": "click", "ref": target(env)}
         env.step(action)
-        times = timed(lambda: env.step(action), args.steps)
+        times = timed(partial(env.step, action), args.steps)
         key = "screenshot" if screenshot else "no_screenshot"
         row[f"step_ms_{key}"] = 1000 * statistics.median(times)
         row[f"steps_per_s_{key}"] = len(times) / sum(times)
@@ -146,12 +146,13 @@ def peer(task: str, args: argparse.Namespace) -> dict[str, Any]:
         options = {"record_screenshots": screenshot}
         env.reset(seed=0, options=options)
         if not screenshot:
-            row["reset_ms"] = 1000 * statistics.median(timed(lambda: env.reset(options=options), args.resets))
+            row["reset_ms"] = 1000 * statistics.median(timed(partial(env.reset, options=options), args.resets))
             row["rss_mb"] = tree_rss_mb(driver_pids())
         obs, _ = env.reset(seed=1, options=options)
-        action = env.unwrapped.create_action(ActionTypes.CLICK_ELEMENT, ref=target(obs))
+        miniwob_env: Any = env.unwrapped
+        action = miniwob_env.create_action(ActionTypes.CLICK_ELEMENT, ref=target(obs))
         env.step(action)
-        times = timed(lambda: env.step(action), args.steps)
+        times = timed(partial(env.step, action), args.steps)
         key = "screenshot" if screenshot else "no_screenshot"
         row[f"step_ms_{key}"] = 1000 * statistics.median(times)
         row[f"steps_per_s_{key}"] = len(times) / sum(times)
@@ -181,7 +182,8 @@ def main() -> None:
         print(json.dumps({"bench": "web", "side": "agentenvs", "task": task, **row, "load": load()}), flush=True)
         if args.no_peer or not Path(args.peer_python).exists():
             continue
-        env = {**os.environ, "MINIWOB_CHROME_BINARY": "/usr/bin/chromium", "MINIWOB_CHROMEDRIVER": "/usr/bin/chromedriver"}
+        env = {**os.environ, "MINIWOB_CHROME_BINARY": "/usr/bin/chromium",
+               "MINIWOB_CHROMEDRIVER": "/usr/bin/chromedriver"}
         out = subprocess.run([args.peer_python, __file__, "--peer", "--tasks", task, "--steps", str(args.steps),
                               "--resets", str(args.resets), "--starts", str(args.starts)],
                              capture_output=True, text=True, env=env)

@@ -152,10 +152,10 @@ class WebEnv(gym.Env):
             "task_fields": text_space(2048),
             "form_values": text_space(1024),
             "page_state": text_space(512),
-            "cursor": spaces.Box(-COORD, COORD, (2,), np.int64),
-            "target_box": spaces.Box(-COORD, COORD, (4,), np.int64),
-            "screen_size": spaces.Box(0, COORD, (2,), np.int64),
-            "element_boxes": spaces.Box(-COORD, COORD, (self.max_elements, 4), np.int64),
+            "cursor": spaces.Box(-COORD, COORD, (2,), np.float32),
+            "target_box": spaces.Box(-COORD, COORD, (4,), np.float32),
+            "screen_size": spaces.Box(0, COORD, (2,), np.float32),
+            "element_boxes": spaces.Box(-COORD, COORD, (self.max_elements, 4), np.float32),
             "raw_reward": spaces.Box(-1.0, 1.0, (), np.float32),
             "success": spaces.Box(0, 1, (), np.bool_),
             "steps": spaces.Box(0, np.iinfo(np.int64).max, (), np.int64),
@@ -408,16 +408,16 @@ class WebEnv(gym.Env):
         return self.instance["utterance"]
 
     def target_box(self) -> np.ndarray:
-        """``int64 [4]``: the box of the element the task asks to act on (the click-xy circle), -1 when none."""
+        """``float32 [4]``: the box of the element the task asks to act on (the click-xy circle), -1 when none."""
         if self.task_name == "click-xy":
             board = self._view.find("canvas")
             if board is not None:
                 x, y, i = board.box[0] + 1, board.box[1] + 1, self.instance
                 return np.array([x + i["cx"] - i["r"], y + i["cy"] - i["r"], x + i["cx"] + i["r"],
-                                 y + i["cy"] + i["r"]], dtype=np.int64)
+                                 y + i["cy"] + i["r"]], dtype=np.float32)
         label = None if self.task is None else self.task.target(self.instance)
         element = None if label is None else self._view.find(None, label)
-        return np.array(element.box if element is not None else (-1, -1, -1, -1), dtype=np.int64)
+        return np.array(element.box if element is not None else (-1, -1, -1, -1), dtype=np.float32)
 
     def reward_state(self) -> dict[str, Any]:
         """The fields of ``reward_state_space`` now (see ``reward_state_doc``)."""
@@ -427,7 +427,7 @@ class WebEnv(gym.Env):
         def text(value: str, name: str) -> str:
             return fit_text(value, cast(spaces.Text, space[name]))
 
-        boxes = np.full((self.max_elements, 4), -1, dtype=np.int64)
+        boxes = np.full((self.max_elements, 4), -1, dtype=np.float32)
         for i, e in enumerate(self._view.elements):
             boxes[i] = e.box
         forms = self._page.get("forms") or {}
@@ -437,9 +437,9 @@ class WebEnv(gym.Env):
             "task_fields": text(json.dumps(instance, sort_keys=True), "task_fields"),
             "form_values": text("; ".join(f"{k}={v}" for k, v in forms.items()), "form_values"),
             "page_state": text(json.dumps(self._page.get("state") or {}, sort_keys=True), "page_state"),
-            "cursor": np.clip(np.array(cursor, dtype=np.int64), -COORD, COORD),
+            "cursor": np.clip(np.array(cursor, dtype=np.float32), -COORD, COORD),
             "target_box": np.clip(self.target_box(), -COORD, COORD),
-            "screen_size": np.array((self.width, self.height), dtype=np.int64),
+            "screen_size": np.array((self.width, self.height), dtype=np.float32),
             "element_boxes": np.clip(boxes, -COORD, COORD),
             "raw_reward": np.array(self._raw, dtype=np.float32),
             "success": np.array(self._ended and self._raw >= 1.0),

@@ -130,7 +130,7 @@ def test_click_xy_reward_state_gives_cursor_and_target_box():
         assert obs["screenshot"].shape == (320, 320, 3) and env.observation_space.contains(obs)
         x1, y1, x2, y2 = env.reward_state()["target_box"]
         assert x2 - x1 == y2 - y1 == 2 * inst["r"]
-        cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
+        cx, cy = int(x1 + x2) // 2, int(y1 + y2) // 2
         red, green, blue = obs["screenshot"][cy, cx].astype(int)  # the circle is drawn where target_box says
         colour = {"red": (0xdd, 0x22, 0x22), "green": (0x22, 0xaa, 0x22), "blue": (0x22, 0x33, 0xdd),
                   "orange": (0xff, 0x99, 0x00), "purple": (0x99, 0x22, 0xcc)}[inst["colour"]]
@@ -139,7 +139,7 @@ def test_click_xy_reward_state_gives_cursor_and_target_box():
         _, reward, terminated, _, _ = env.step(f"click_xy({miss}, {cy})")
         state = env.reward_state()
         assert terminated and reward == -1.0 and abs(state["cursor"][1] - cy) <= 1
-        assert state["screen_size"].tolist() == [320, 320] and state["cursor"].dtype == np.int64
+        assert state["screen_size"].tolist() == [320, 320] and state["cursor"].dtype == np.float32
         env.reset(seed=2)
         _, reward, terminated, _, _ = env.step(f"click_xy({cx}, {cy})")
         assert terminated and reward == 1.0 and env.reward_state()["cursor"].tolist() == [cx, cy]
