@@ -154,9 +154,13 @@ _WEB_TASKS: dict[str, str] = {
 
 
 def _web(task: str, description: str) -> EnvEntry:
-    """A web row: real headless Chromium (extra ``web``); the env has its own step limit."""
+    """A web row: real headless Chromium (extra ``web``); the env has its own step limit.
+
+    The text-command ids are LLM-facing, with as many turns as the longest task's step limit.
+    """
     return EnvEntry(f"agentenvs/Web-{task}-v0", "agentenvs.web.env:WebEnv", f"Web {task}: {description}",
-                    {"task": task}, family="web", extra="web", oracle="agentenvs.web.oracle:WebOracle")
+                    {"task": task}, family="web", extra="web", oracle="agentenvs.web.oracle:WebOracle",
+                    llm_facing=True, max_turns=20)
 
 
 GYM_ENVS += tuple(_web(task, description) for task, description in _WEB_TASKS.items()) + (

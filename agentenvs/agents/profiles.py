@@ -46,6 +46,13 @@ PROFILES: dict[str, Profile] = {
         "An action is search[query] on the search page, or click[button] for a button the page shows "
         "(a product id, an option value, description, features, buy now, next >, < prev, back to search).",
         "search[red cotton polo shirt]", ShopTools),
+    "agentenvs.web.env:WebEnv": Profile(
+        "You are using a web page in a browser. Each observation gives the goal ('utterance') and the page "
+        "('dom'): one line per visible element, '[ref] role \"text\"' with its value and state (checked, "
+        "selected, focused), indented by nesting. Do what the goal asks on this page.",
+        "An action is one command: click(ref), type(ref, \"text\") (replaces the field's value), "
+        "select(ref, \"option\"), press(\"Enter\"), click_xy(x, y) (viewport pixels) or scroll(dy).",
+        "click(3)"),
 }
 
 

@@ -93,7 +93,8 @@ class WebEnv(gym.Env):
     ## Episode End
     Terminated when the task ends (a click, a submitted form, a purchase); truncated at
     ``max_steps``, at the time limit, or when the browser dies (``info["browser_error"]`` says how;
-    the next ``reset()`` starts a fresh browser).
+    the next ``reset()`` starts a fresh browser). The ending step's info has ``score`` in [0, 1]
+    (1 on success, the web shop's purchase score, else 0).
 
     ## Arguments
     ``task``, ``split`` ("train", "val", "test": disjoint instance seeds), ``screenshot``,
@@ -376,9 +377,11 @@ class WebEnv(gym.Env):
         return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in self._obs.items()}
 
     def _info(self, valid: bool, action_error: str, browser_error: str) -> dict[str, Any]:
-        return make_info(self._ended and self._raw >= 1.0, self._steps, valid, {
-            "action_error": action_error, "browser_error": browser_error, "raw_reward": float(self._raw),
-            "task": self.task_name})
+        extra = {"action_error": action_error, "browser_error": browser_error, "raw_reward": float(self._raw),
+                 "task": self.task_name}
+        if self._ended:  # the episode's score in [0, 1]: success, or the shop's purchase score
+            extra["score"] = max(0.0, float(self._raw))
+        return make_info(self._ended and self._raw >= 1.0, self._steps, valid, extra)
 
     @property
     def view(self) -> View:

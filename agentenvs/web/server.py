@@ -2,15 +2,19 @@
 
 Envs call :func:`acquire_server` when they start a browser and :func:`release_server` when they
 close it; the server starts with the first and stops with the last, so one process runs at most
-one server, shared by its envs. A forked child (``AsyncVectorEnv`` workers) starts its own.
+one server, shared by its envs. A forked child (``AsyncVectorEnv`` workers) starts its own. The
+server also stops at interpreter exit, while its thread still runs, so an env never closed cannot
+hang the exit.
 Routes: ``/<file>`` serves :data:`ASSETS` (``task.html``, ``core.js``, ``tasks.js``, ``site.css``);
 ``/shop/<sid>/...`` is the shop site of :mod:`.shop_site`, one :class:`~agentenvs.shop.ShopSession`
 per registered session id.
 """
 from __future__ import annotations
 
+import atexit
 import mimetypes
 import os
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -73,6 +77,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     sessions: dict[str, ShopSession]
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when a browser drops its connection (it was closed or killed); report anything else."""
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
 
 _LOCK = threading.Lock()
 _STATE: dict[str, Any] = {"server": None, "users": 0, "pid": None, "thread": None}
@@ -89,6 +98,8 @@ def acquire_server() -> str:
             thread = threading.Thread(target=server.serve_forever, name="agentenvs-web-server", daemon=True)
             thread.start()
             _STATE.update(server=server, thread=thread)
+            atexit.unregister(_stop_at_exit)  # once, however often the server restarts
+            atexit.register(_stop_at_exit)
         _STATE["users"] += 1
         return f"http://127.0.0.1:{_STATE['server'].server_address[1]}"
 
@@ -101,9 +112,22 @@ def release_server() -> None:
             return
         _STATE["users"] -= 1
         if _STATE["users"] <= 0:
-            server.shutdown()
-            server.server_close()
-            _STATE.update(server=None, users=0, thread=None)
+            _stop()
+
+
+def _stop() -> None:
+    """Stop the server (the caller holds the lock); skip the handshake with a thread that no longer serves."""
+    server, thread = _STATE["server"], _STATE["thread"]
+    if thread is not None and thread.is_alive() and not sys.is_finalizing():
+        server.shutdown()
+    server.server_close()
+    _STATE.update(server=None, users=0, thread=None)
+
+
+def _stop_at_exit() -> None:
+    with _LOCK:
+        if _STATE["server"] is not None and _STATE["pid"] == os.getpid():
+            _stop()
 
 
 def base_url() -> str | None:

@@ -70,6 +70,20 @@ def test_garbage_collected_env_leaves_no_process():
     assert pids and _wait_dead(pids) == []
 
 
+def test_a_process_that_never_closes_its_env_exits_and_leaves_no_browser():
+    code = textwrap.dedent("""
+        from agentenvs.web import WebEnv
+        env = WebEnv(task="click-button")
+        env.reset(seed=0)
+        print(" ".join(map(str, env.browser_pids())), flush=True)
+    """)  # no close(): the server must stop at exit instead of waiting on its frozen thread
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
+                         env={**os.environ, "PYTHONPATH": os.getcwd()})
+    pids = [int(p) for p in out.stdout.split()]
+    assert out.returncode == 0 and len(pids) >= 2, out.stderr
+    assert _wait_dead(pids) == []
+
+
 def test_killed_python_process_takes_its_browser_along():
     code = textwrap.dedent("""
         import sys, time
