@@ -8,6 +8,8 @@ task (click-button, enter-text, click-checkboxes):
 * ``steps_per_s`` / ``step_ms`` without and with screenshots: a click that does not end the
   episode (the utterance on click-button, the text field on enter-text, a checkbox on
   click-checkboxes), so every step is the same real browser work;
+* ``bare_script_ms`` / ``bare_script_per_s`` (ours): one bare ``execute_script("return 1")`` round
+  trip, the floor under any step, and ``bare_png_ms``: one bare screenshot capture;
 * ``rss_mb``: resident memory of one browser's process tree (chromedriver and every Chromium
   process, summed from ``/proc``).
 
@@ -106,6 +108,14 @@ def ours(task: str, args: argparse.Namespace) -> dict[str, Any]:
         key = "screenshot" if screenshot else "no_screenshot"
         row[f"step_ms_{key}"] = 1000 * statistics.median(times)
         row[f"steps_per_s_{key}"] = len(times) / sum(times)
+        # the floor under a step: one bare round trip to the browser (and, with screenshots, one bare capture)
+        browser: Any = env._browser
+        floor = timed(partial(browser.call, "execute_script", "return 1"), args.steps)
+        row["bare_script_ms"] = 1000 * statistics.median(floor)
+        row["bare_script_per_s"] = len(floor) / sum(floor)
+        if screenshot:
+            row["bare_png_ms"] = 1000 * statistics.median(timed(partial(browser.call, "get_screenshot_as_png"),
+                                                                 args.steps // 4 + 1))
         env.close()
     return row
 

@@ -126,6 +126,10 @@ class Browser:
         _tell_watchdog(f"+{self.group} {self.home}")
         self._finalizer = weakref.finalize(self, _kill, self.group, self.home, service.process)
         self.driver.command_executor.client_config.timeout = timeout
+        # the viewport exactly width x height CSS pixels at scale 1 (headless windows keep a minimum
+        # width and lose height to the window frame), so screenshots and element boxes share one frame
+        self.driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                    {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
         self.driver.set_script_timeout(timeout)
         self.driver.set_page_load_timeout(timeout)
 
