@@ -113,7 +113,7 @@ class Browser:
         options.page_load_strategy = "normal"
         self.home = tempfile.mkdtemp(prefix="agentenvs-web-")
         service = Service(chromedriver, popen_kw={"start_new_session": True}, env={**os.environ, "HOME": self.home})
-        self.timeout = timeout
+        self.width, self.height, self.timeout = width, height, timeout
         self.driver: Any = None
         try:
             self.driver = webdriver.Chrome(options=options, service=service)
@@ -154,6 +154,49 @@ class Browser:
     def close(self) -> None:
         """Kill the browser's whole process group (idempotent)."""
         self._finalizer()
+
+
+REUSE_ENV = "AGENTENVS_WEB_REUSE_BROWSERS"
+"""Set to ``1`` to keep a closed env's browser for the next env of the process (test suites: one
+Chromium start instead of one per env). Off by default: then ``close()`` kills the browser."""
+MAX_SPARES = 2
+_SPARES: dict[str, Any] = {"pid": None, "browsers": []}
+
+
+def _spares() -> list[Browser]:
+    """This process's spare browsers (a forked child starts with none)."""
+    if _SPARES["pid"] != os.getpid():
+        _SPARES.update(pid=os.getpid(), browsers=[])
+    return _SPARES["browsers"]
+
+
+def take_browser(width: int, height: int, timeout: float) -> Browser:
+    """A spare browser of this size and timeout that still answers (with :data:`REUSE_ENV`), else a new one."""
+    if os.environ.get(REUSE_ENV) == "1":
+        with _WATCHDOG_LOCK:
+            spares = _spares()
+            match = next((b for b in spares if (b.width, b.height, b.timeout) == (width, height, timeout)), None)
+            if match is not None:
+                spares.remove(match)
+        if match is not None:
+            try:
+                match.call("get", "about:blank")
+                match.call("execute_cdp_cmd", "Network.clearBrowserCookies", {})
+                return match
+            except BrowserError:
+                match.close()
+    return Browser(width, height, timeout)
+
+
+def give_back(browser: Browser) -> None:
+    """Keep ``browser`` as a spare (with :data:`REUSE_ENV`, up to :data:`MAX_SPARES`), else close it."""
+    if os.environ.get(REUSE_ENV) == "1" and browser.alive:
+        with _WATCHDOG_LOCK:
+            spares = _spares()
+            if len(spares) < MAX_SPARES:
+                spares.append(browser)
+                return
+    browser.close()
 
 
 def missing_browser() -> str | None:

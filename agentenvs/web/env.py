@@ -21,7 +21,7 @@ from ..errors import ConfigError, InvalidActionError, MissingDependencyError
 from ..shop import DEFAULT_SIZE, Goal, ShopSession, check_catalogue_args, check_split, get_catalogue, goal_of
 from ..shop import draw_goal_id as draw_shop_goal_id
 from .actions import check_dict_action, check_fields, parse_command
-from .browser import Browser, BrowserError, missing_browser
+from .browser import Browser, BrowserError, give_back, missing_browser, take_browser
 from .server import acquire_server, register_session, release_server
 from .tasks import TASKS, Element, View
 
@@ -193,12 +193,16 @@ class WebEnv(gym.Env):
         if self._browser is None:
             if not self._server:
                 self._url, self._server = acquire_server(), True
-            self._browser, self._page_loaded = Browser(self.width, self.height, self.timeout), False
+            self._browser, self._page_loaded = take_browser(self.width, self.height, self.timeout), False
         return self._browser
 
-    def _drop_browser(self) -> None:
+    def _drop_browser(self, reuse: bool = False) -> None:
+        """Kill the browser (a broken one), or on ``close()`` hand it to :func:`~.browser.give_back`."""
         if self._browser is not None:
-            self._browser.close()
+            if reuse:
+                give_back(self._browser)
+            else:
+                self._browser.close()
             self._browser = None
 
     def browser_pids(self) -> list[int]:
@@ -466,8 +470,8 @@ class WebEnv(gym.Env):
     # -- lifecycle and copies ----------------------------------------------------------------------
 
     def close(self) -> None:
-        """Kill the browser and release the shared server (idempotent)."""
-        self._drop_browser()
+        """Kill the browser (keep it for the next env with ``AGENTENVS_WEB_REUSE_BROWSERS=1``); release the server."""
+        self._drop_browser(reuse=True)
         if self._session is not None:
             register_session(self._sid(), None)
         if self._server:

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from agentenvs.web import WebEnv
-from agentenvs.web.browser import alive, missing_browser
+from agentenvs.web.browser import REUSE_ENV, alive, missing_browser
 from agentenvs.web.server import base_url, server_users
 
 pytestmark = pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser()))
@@ -59,6 +59,29 @@ def test_one_browser_across_episodes_reinitialised_without_reload_and_reloaded_e
         assert env.browser_pids() == pids
     finally:
         env.close()
+
+
+def test_reuse_keeps_a_closed_envs_browser_for_the_next_env_and_the_episode_is_the_same(monkeypatch):
+    fresh = WebEnv(task="web-shop")
+    try:
+        want = fresh.reset(seed=4)[0]
+    finally:
+        fresh.close()
+    monkeypatch.setenv(REUSE_ENV, "1")
+    a = WebEnv(task="click-button")
+    a.reset(seed=0)
+    pids = a.browser_pids()
+    a.close()
+    assert _wait_dead(pids, 0.5) == pids  # kept as a spare, not killed
+    b = WebEnv(task="web-shop")
+    try:
+        obs = b.reset(seed=4)[0]
+        assert b.browser_pids() == pids and obs["dom"] == want["dom"]
+        assert (obs["elements"] == want["elements"]).all()
+    finally:
+        monkeypatch.delenv(REUSE_ENV)
+        b.close()  # without the variable: killed
+    assert _wait_dead(pids) == []
 
 
 def test_garbage_collected_env_leaves_no_process():
