@@ -1,4 +1,4 @@
-"""The web text ids as LLM-facing envs: completions in, the terminal score out (the conformance suite checks the rest)."""
+"""The web text ids as LLM-facing envs: completions in, terminal score out (the conformance suite checks the rest)."""
 from __future__ import annotations
 
 import pytest
