@@ -175,7 +175,8 @@ def take_browser(width: int, height: int, timeout: float) -> Browser:
     if os.environ.get(REUSE_ENV) == "1":
         with _WATCHDOG_LOCK:
             spares = _spares()
-            match = next((b for b in spares if (b.width, b.height, b.timeout) == (width, height, timeout)), None)
+            match = next((b for b in reversed(spares) if (b.width, b.height, b.timeout) == (width, height, timeout)),
+                         None)  # the last one given back first
             if match is not None:
                 spares.remove(match)
         if match is not None:
@@ -197,6 +198,14 @@ def give_back(browser: Browser) -> None:
                 spares.append(browser)
                 return
     browser.close()
+
+
+def close_spares() -> None:
+    """Kill this process's spare browsers (they also die with the process)."""
+    with _WATCHDOG_LOCK:
+        spares, _SPARES["browsers"] = list(_spares()), []
+    for browser in spares:
+        browser.close()
 
 
 def missing_browser() -> str | None:

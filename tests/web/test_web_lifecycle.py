@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 
 from agentenvs.web import WebEnv
-from agentenvs.web.browser import REUSE_ENV, alive, missing_browser
+from agentenvs.web.browser import REUSE_ENV, alive, close_spares, missing_browser
 from agentenvs.web.server import base_url, server_users
 
 pytestmark = pytest.mark.skipif(missing_browser() is not None, reason=str(missing_browser()))
@@ -67,6 +67,7 @@ def test_reuse_keeps_a_closed_envs_browser_for_the_next_env_and_the_episode_is_t
         want = fresh.reset(seed=4)[0]
     finally:
         fresh.close()
+    close_spares()  # those an earlier test of this worker left
     monkeypatch.setenv(REUSE_ENV, "1")
     a = WebEnv(task="click-button")
     a.reset(seed=0)
