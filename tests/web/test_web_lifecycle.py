@@ -56,7 +56,8 @@ def test_one_browser_across_episodes_reinitialised_without_reload_and_reloaded_e
             assert driver.execute_script("return window.marker;") == 42
         env.reset()  # episode 4: the page is reloaded, which clears what the old one leaked
         assert driver.execute_script("return window.marker ?? null;") is None
-        assert env.browser_pids() == pids
+        # the same browser: chromedriver and Chromium's main process live on (a reload may swap renderers)
+        assert env._browser.driver is driver and set(pids[:2]) <= set(env.browser_pids())
     finally:
         env.close()
 
