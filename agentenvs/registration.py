@@ -24,7 +24,7 @@ from .errors import ConfigError
 EXTRA_MODULES: dict[str, tuple[str, ...]] = {
     "shapers": ("torch", "pandas"),
     "baselines": ("stable_baselines3",),
-    "web": ("selenium",),
+    "web": ("selenium", "bm25s", "rapidfuzz"),
     "vlm": ("transformers", "safetensors"),
     "llm": ("openai",),
     "ray": ("ray",),
@@ -142,6 +142,40 @@ GYM_ENVS: tuple[EnvEntry, ...] = (
          "GUICursor for LLM/VLM agents: the full 1280x800 screenshot with the pointer, the instruction as text, "
          "text actions (x, y), MOVE(dx, dy), STOP", max_turns=40, obs_size=None, action_mode="text",
          instruction_mode="text"),
+)
+
+_WEB_TASKS: dict[str, str] = {
+    "click-button": "click the button the utterance names among 2-6 buttons",
+    "click-link": "click the named link in a paragraph of words and links",
+    "click-checkboxes": "tick exactly the named checkboxes and submit",
+    "click-tab": "switch tabs to find and click the named link",
+    "click-dialog": "click the named dialog button (OK, Cancel or the x)",
+    "enter-text": "type the given word into a text field and submit",
+    "enter-password": "type the password into both fields and submit",
+    "login-user": "type username and password and press login",
+    "select-option": "choose the named option from a drop-down and submit",
+    "fill-form": "fill name, email, country and a checkbox, then submit",
+    "search-and-click": "search a list and click the matching result",
+    "click-xy": "click a circle drawn on a canvas by its coordinates",
+    "web-shop": "the shop catalogue as a site: search, results, product options, buy (TextShop's score)",
+}
+
+
+def _web(task: str, description: str) -> EnvEntry:
+    """A web row: real headless Chromium (extra ``web``); the env has its own step limit.
+
+    The text-command ids are LLM-facing, with as many turns as the longest task's step limit.
+    """
+    return EnvEntry(f"agentenvs/Web-{task}-v0", "agentenvs.web.env:WebEnv", f"Web {task}: {description}",
+                    {"task": task}, family="web", extra="web", oracle="agentenvs.web.oracle:WebOracle",
+                    llm_facing=True, max_turns=20)
+
+
+GYM_ENVS += tuple(_web(task, description) for task, description in _WEB_TASKS.items()) + (
+    EnvEntry("agentenvs/Web-click-button-Discrete-v0", "agentenvs.web.discrete:web_discrete",
+             "Web click-button for classic RL: click one of <= 16 visible actionable elements by index "
+             "(action_masks()), per-element role, word-overlap and box features",
+             {"task": "click-button"}, family="web", extra="web", oracle="agentenvs.web.discrete:DiscreteWebOracle"),
 )
 
 MULTI_AGENT_ENVS: tuple[EnvEntry, ...] = (

@@ -52,6 +52,13 @@ PROFILES: dict[str, Profile] = {
         "names: move the pointer onto it, then click. The click ends the episode.",
         "An action is (x, y) to move the pointer to that point in screen pixels (x from the left edge, y from the "
         "top), MOVE(dx, dy) to move it by dx, dy pixels, or STOP to click where the pointer is.", "(640, 400)"),
+    "agentenvs.web.env:WebEnv": Profile(
+        "You are using a web page in a browser. Each observation gives the goal ('utterance') and the page "
+        "('dom'): one line per visible element, '[ref] role \"text\"' with its value and state (checked, "
+        "selected, focused), indented by nesting. Do what the goal asks on this page.",
+        "An action is one command: click(ref), type(ref, \"text\") (replaces the field's value), "
+        "select(ref, \"option\"), press(\"Enter\"), click_xy(x, y) (viewport pixels) or scroll(dy).",
+        "click(3)"),
 }
 
 

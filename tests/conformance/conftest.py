@@ -8,8 +8,16 @@ from pathlib import Path
 import pytest
 
 from agentenvs.registration import get_entry, missing_extra
+from agentenvs.web.browser import REUSE_ENV
 
 HERE = Path(__file__).parent
+
+
+@pytest.fixture(autouse=True)
+def _one_chromium_for_many_web_envs(monkeypatch):
+    """The web ids' checks build many envs one after another; a closed env's browser serves the next
+    (``REUSE_ENV``), which keeps each id's checks to a few Chromium starts. tests/web covers fresh starts."""
+    monkeypatch.setenv(REUSE_ENV, "1")
 
 
 def pytest_collection_modifyitems(config, items):
