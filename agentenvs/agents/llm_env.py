@@ -78,7 +78,9 @@ class LLMEnv(gym.Wrapper):
     Termination: the raw env's, or the invalid-action rules above. Truncation (with
     ``info["truncation_reason"]``): ``"max_turns"`` after ``max_turns`` completions;
     ``"env_limit"`` when the raw env truncates; ``"step_timeout"`` when a raw step runs past
-    ``step_timeout`` seconds; ``"env_error"`` when the raw env raises (``info["env_error"]``).
+    ``step_timeout`` seconds; ``"env_error"`` when the raw env raises or truncates on a crash it caught
+    itself (its ``info["env_error"]`` or, from the web envs, ``info["browser_error"]``), the message in
+    ``info["env_error"]``.
     After a timeout or an error the next reset builds a fresh raw env.
 
     ## Tasks
@@ -227,6 +229,9 @@ class LLMEnv(gym.Wrapper):
                 valid, error = False, self._refused(text, info)
                 break
             if terminated or truncated:
+                crash = info.get("env_error") or info.get("browser_error")  # the raw env caught its own crash
+                if truncated and not terminated and crash:
+                    reason, env_error = "env_error", str(crash)
                 reason = reason or ("env_limit" if truncated and not terminated else None)
                 break
         self._obs, self._info = obs, info

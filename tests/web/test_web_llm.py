@@ -1,6 +1,9 @@
 """The web text ids as LLM-facing envs: completions in, terminal score out (the conformance suite checks the rest)."""
 from __future__ import annotations
 
+import os
+import signal
+
 import pytest
 
 from agentenvs.agents import make
@@ -35,5 +38,24 @@ def test_the_oracle_through_completions_scores_one_and_a_wrong_click_scores_zero
             button = env.unwrapped.view.ref("button", "Login")
             _, reward, terminated, _, info = env.step(f"<answer>click({button})</answer>")
             assert terminated and reward == -1.0 and info["score"] == 0.0 and not info["success"]
+    finally:
+        env.close()
+
+
+def test_a_killed_browser_comes_back_as_env_error_and_the_next_reset_plays_on():
+    env = make("agentenvs/Web-click-button-v0")
+    try:
+        env.reset(seed=3)
+        old = env.unwrapped.browser_pids()
+        for pid in old:
+            os.kill(pid, signal.SIGKILL)
+        _, _, terminated, truncated, info = env.step("<answer>click(2)</answer>")
+        assert truncated and not terminated
+        assert info["truncation_reason"] == "env_error" and info["env_error"] and info["score"] == 0.0
+        env.reset(seed=3)
+        assert set(env.unwrapped.browser_pids()).isdisjoint(old)
+        target = env.unwrapped.view.ref("button", env.unwrapped.instance["target"])
+        _, reward, terminated, _, info = env.step(f"<answer>click({target})</answer>")
+        assert terminated and reward == 1.0 and info["success"] and "env_error" not in info
     finally:
         env.close()
