@@ -28,7 +28,7 @@ from ..errors import ConfigError, missing_extra
 BACKENDS = ("sync", "thread", "process", "ray")
 
 #: Env methods a grouped env forwards as batched calls when the env has them (shaper inputs).
-ENV_METHODS = ("reward_state", "state_key", "instruction")
+ENV_METHODS = ("reward_state", "state_key", "instruction", "caption")
 
 #: What builds each env unless a grouped env is told otherwise.
 DEFAULT_MAKER = "gymnasium:make"
@@ -69,11 +69,13 @@ class EnvHost:
             return _failure(exc)
 
     def describe(self) -> dict[str, Any]:
-        """Spaces, metadata, forwarded methods and the worker's process id."""
+        """Spaces, the reward state's space and doc (``None`` if absent), forwarded methods and the worker's pid."""
         base = self.env.unwrapped
         return {
             "observation_space": self.env.observation_space,
             "action_space": self.env.action_space,
+            "reward_state_space": getattr(base, "reward_state_space", None),
+            "reward_state_doc": getattr(base, "reward_state_doc", None),
             "methods": tuple(name for name in ENV_METHODS if callable(getattr(base, name, None))),
             "pid": os.getpid(),
         }

@@ -118,11 +118,17 @@ class GroupedVectorEnv(VectorEnv):
     ``infos["_" + key]``), plus ``group_id`` (``[num_envs]`` int), ``active_mask`` and
     ``env_error`` (object array, masked by ``_env_error``).
 
-    Shaper inputs: when the env has ``reward_state``, ``state_key`` or ``instruction``, the
-    grouped env has the batched method too (an env whose worker failed repeats the value of
-    another row, and is done on that step), so ``reward_plugins``' ``ShapedVectorEnv`` wraps it
+    Shaper inputs: when the env has ``reward_state``, ``state_key``, ``instruction`` or ``caption``, the
+    grouped env has the batched method too, so ``reward_plugins``' ``ShapedVectorEnv`` wraps it
     unchanged: ``infos["reward_components"]["env"]`` then holds the raw per-turn reward and each
-    shaper's unweighted per-turn reward sits beside it.
+    shaper's unweighted per-turn reward sits beside it. The reward state follows the native
+    vector-env contract (:mod:`agentenvs.core.reward_state`): ``single_reward_state_space`` is
+    the env's own, ``reward_state_space`` its batch, ``reward_state_doc`` the env's, and
+    ``reward_state()`` returns the batched dict (text fields as a tuple of ``num_envs`` strings;
+    ``instruction()`` and ``caption()`` likewise). A finished env's row is its final state
+    (as its observation row is); an env whose worker stopped repeats the last value it answered
+    (another row's before it ever answered), and it is done on the step its worker stopped, so
+    the wrapper never scores it after that.
 
     Args:
         env_id: A registered Gymnasium id (agentenvs ids register in every worker).
@@ -187,6 +193,12 @@ class GroupedVectorEnv(VectorEnv):
         self.action_space = batch_space(self.single_action_space, self.num_envs)
         for name in described["methods"]:  # the shaper inputs this env offers, as batched methods
             setattr(self, name, functools.partial(self._call_all, name))
+        if described["reward_state_space"] is not None:
+            self.single_reward_state_space = described["reward_state_space"]
+            self.reward_state_space = batch_space(self.single_reward_state_space, self.num_envs)
+        if described["reward_state_doc"] is not None:
+            self.reward_state_doc: str = described["reward_state_doc"]
+        self._answers: dict[str, list[Any]] = {name: [None] * self.num_envs for name in described["methods"]}
         self._tasks: list[dict[str, Any]] = []
         self._obs: list[Any] = [None] * self.num_envs
         self._flags = np.zeros((2, self.num_envs), dtype=bool)  # final terminated / truncated of finished envs
@@ -357,19 +369,17 @@ class GroupedVectorEnv(VectorEnv):
         return concatenate(self.single_observation_space, self._obs, empty)
 
     def _call_all(self, name: str) -> Any:
-        """Batched ``name()`` over the envs; a stopped env's row repeats another row's value."""
+        """Batched ``name()`` over the envs; a stopped env's row repeats its last answer (else another row's)."""
         live = [i for i in range(self.num_envs) if self._workers[i] is not None]
         outcomes = dict(zip(live, self._round(live, [("call", (name,))], self.step_timeout)))
-        values = {i: value for i, (ok, value) in outcomes.items() if ok}
-        if not values:
+        fresh = {i: value for i, (ok, value) in outcomes.items() if ok}
+        if not fresh:
             raise EnvWorkerError(f"no env answered {name}(): every worker has stopped; call reset()")
-        fill = next(iter(values.values()))
-        rows = [values.get(i, fill) for i in range(self.num_envs)]
-        if isinstance(fill, Mapping):
-            return {key: np.stack([np.asarray(row[key]) for row in rows]) for key in fill}
-        if isinstance(fill, str):
-            return rows
-        return np.stack([np.asarray(row) for row in rows])
+        answers = self._answers[name]
+        for i, value in fresh.items():
+            answers[i] = value
+        fill = next(iter(fresh.values()))
+        return _batch_values([fill if value is None else value for value in answers])
 
     def episode_stats(self, k: int | None = None) -> dict[str, np.ndarray]:
         """Per-group statistics of the episodes finished since the last reset.
@@ -402,6 +412,16 @@ class GroupedVectorEnv(VectorEnv):
         live = [i for i in range(self.num_envs) if self._workers[i] is not None]
         self._round(live, [("close", ())], min(self.step_timeout, 10.0))
         self._finalizer()
+
+
+def _batch_values(rows: list[Any]) -> Any:
+    """One value per env -> the batch: dicts key by key, strings as a tuple, arrays and numbers stacked."""
+    first = rows[0]
+    if isinstance(first, Mapping):
+        return {key: _batch_values([row[key] for row in rows]) for key in first}
+    if isinstance(first, str):
+        return tuple(rows)
+    return np.stack([np.asarray(row) for row in rows])
 
 
 def _kill_all(workers: list[Worker | None]) -> None:

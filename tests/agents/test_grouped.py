@@ -55,14 +55,6 @@ gym.register("agentenvs-test/Scripted-v0", entry_point=f"{__name__}:ScriptedEnv"
 SCRIPTED = "agentenvs-test/Scripted-v0"
 
 
-@pytest.fixture
-def closing():
-    envs = []
-    yield lambda env: envs.append(env) or env
-    for env in envs:
-        env.close()
-
-
 def alive(pid):
     try:
         os.kill(pid, 0)
